@@ -1,0 +1,162 @@
+"""Can a condition ever hold? A small, conservative satisfiability check.
+
+Conditions are turned into disjunctive normal form over per-question constraints.
+When the form grows past ``LIMIT`` terms the answer is "maybe" (treated as
+satisfiable), so the check never reports a false problem; it may miss a few.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from .models import Condition, Question
+
+__all__ = ["satisfiable"]
+
+LIMIT = 512
+
+
+@dataclass(frozen=True)
+class _C:
+    """What a question's answer may be: not asked (na_ok) and/or a value (val_ok)."""
+
+    na_ok: bool = True
+    val_ok: bool = True
+    allowed: frozenset[object] | None = None  # yes_no / one_of: permitted values
+    incl: frozenset[str] = frozenset()  # many_of: items that must be chosen
+    excl: frozenset[str] = frozenset()  # many_of: items that must not be chosen
+    lo: date | None = None  # date: value >= lo
+    hi: date | None = None  # date: value < hi
+
+    def merge(self, other: _C) -> _C | None:
+        allowed = self.allowed if other.allowed is None else other.allowed if self.allowed is None else self.allowed & other.allowed
+        lo = max(d for d in (self.lo, other.lo) if d) if (self.lo or other.lo) else None
+        hi = min(d for d in (self.hi, other.hi) if d) if (self.hi or other.hi) else None
+        incl, excl = self.incl | other.incl, self.excl | other.excl
+        val_ok = self.val_ok and other.val_ok and not (allowed is not None and not allowed) and not (incl & excl) and not (lo and hi and lo >= hi)
+        na_ok = self.na_ok and other.na_ok
+        if not (val_ok or na_ok):
+            return None
+        return _C(na_ok, val_ok, allowed, incl, excl, lo, hi)
+
+    @property
+    def needs_value(self) -> bool:
+        return not self.na_ok
+
+
+Term = dict[str, _C]
+
+
+def _and(a: list[Term], b: list[Term]) -> list[Term] | None:
+    out: list[Term] = []
+    for ta in a:
+        for tb in b:
+            merged = dict(ta)
+            ok = True
+            for q, c in tb.items():
+                if q in merged:
+                    m = merged[q].merge(c)
+                    if m is None:
+                        ok = False
+                        break
+                    merged[q] = m
+                else:
+                    merged[q] = c
+            if ok:
+                out.append(merged)
+            if len(out) > LIMIT:
+                return None
+    return out
+
+
+def _leaf(cond: Condition, q: Question, negated: bool) -> list[Term]:
+    op, v = cond.operator, cond.operand
+    qid = q.id
+    if op == "answered":
+        wants_value = bool(v) != negated
+        return [{qid: _C(na_ok=not wants_value, val_ok=wants_value)}]
+    if op in ("is", "in"):
+        values = frozenset([v] if op == "is" else list(v) if isinstance(v, tuple) else [])
+        if not negated:
+            return [{qid: _C(na_ok=False, allowed=values)}]
+        return [{qid: _C(na_ok=True, allowed=_complement(q, values))}]
+    if op == "includes":
+        items = [v] if isinstance(v, str) else list(v) if isinstance(v, tuple) else []
+        if not negated:
+            return [{qid: _C(na_ok=False, incl=frozenset([i]))} for i in items]
+        return [{qid: _C(na_ok=True, excl=frozenset(items))}]
+    if op in ("before", "on_or_after") and isinstance(v, date):
+        below = (op == "before") != negated
+        c = _C(na_ok=negated, hi=v) if below else _C(na_ok=negated, lo=v)
+        return [{qid: c}]
+    return [{}]
+
+
+def _complement(q: Question, values: frozenset[object]) -> frozenset[object] | None:
+    if q.kind == "yes_no":
+        return frozenset({True, False}) - values
+    if q.choices is not None:
+        return frozenset(q.choices) - values
+    return None  # shared list: unknown domain here; stay conservative
+
+
+def _dnf(cond: Condition, questions: dict[str, Question], negated: bool) -> list[Term] | None:
+    if cond.question is not None:
+        q = questions.get(cond.question)
+        return [{}] if q is None else _leaf(cond, q, negated)
+    if cond.not_ is not None:
+        return _dnf(cond.not_, questions, not negated)
+    children = list(cond.all or cond.any or ())
+    conj = (cond.all is not None) != negated
+    parts = []
+    for child in children:
+        d = _dnf(child, questions, negated)
+        if d is None:
+            return None
+        parts.append(d)
+    if conj:
+        acc: list[Term] | None = [{}]
+        for p in parts:
+            acc = _and(acc, p) if acc is not None else None
+            if acc is None:
+                return None
+        return acc
+    out = [t for p in parts for t in p]
+    return None if len(out) > LIMIT else out
+
+
+def satisfiable(cond: Condition | None, questions: dict[str, Question], extra: Condition | None = None, negate_extra: bool = False) -> bool:
+    """Whether ``cond`` (and, if given, ``extra`` / its negation) can hold for some answers.
+
+    A test that needs a question answered also needs that question to be asked,
+    so the question's own ``when`` is conjoined (transitively).
+    """
+    terms: list[Term] | None = [{}]
+    if cond is not None:
+        terms = _dnf(cond, questions, False)
+    if terms is not None and extra is not None:
+        more = _dnf(extra, questions, negate_extra)
+        terms = _and(terms, more) if more is not None else None
+    if terms is None:
+        return True
+    for term in terms:
+        if _term_ok(term, questions, frozenset()):
+            return True
+    return False
+
+
+def _term_ok(term: Term, questions: dict[str, Question], seen: frozenset[str]) -> bool:
+    """Conjoin the `when` of every question this term needs answered; any survivor is enough."""
+    for qid, c in term.items():
+        q = questions.get(qid)
+        if c.needs_value and q is not None and q.when is not None and qid not in seen:
+            relevance = _dnf(q.when, questions, False)
+            if relevance is None:
+                return True
+            base = {k: replace(v) for k, v in term.items()}
+            combined = _and([base], relevance)
+            if combined is None:
+                return True
+            return any(_term_ok(t, questions, seen | {qid}) for t in combined)
+    return True

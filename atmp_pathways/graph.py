@@ -1,0 +1,135 @@
+"""The rule graph, derived from conditions: lint, reachability, DOT and Mermaid.
+
+Nodes are ``q:<id>`` (questions), ``o:<id>`` (obligations) and ``s:<id>`` (sources).
+Edges run question → question (a ``when`` refers to it), question → obligation
+(``when``/``unless``/``for_each``), and obligation/question → source (citations).
+Authors never write edges.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from ._sat import satisfiable
+from .errors import RuleError
+from .models import Rulebook
+
+__all__ = ["build_graph", "lint_rulebook", "to_dot", "to_mermaid"]
+
+
+def build_graph(book: Rulebook) -> nx.DiGraph:
+    """The rule graph of a rulebook.
+
+    >>> from atmp_pathways.loader import load_rulebook
+    >>> g = build_graph(load_rulebook("tests/fixtures/toy_rules"))
+    >>> g.has_edge("q:uses_widgets", "q:widget_count_large")
+    True
+    """
+    g = nx.DiGraph()
+    for q in book.questions:
+        g.add_node(f"q:{q.id}", kind="question", label=q.text, topic=book.topic_of[q.id])
+    for ob in book.obligations:
+        g.add_node(f"o:{ob.id}", kind="obligation", label=ob.title, topic=book.topic_of[ob.id], status=ob.status)
+    for s in book.sources:
+        g.add_node(f"s:{s.id}", kind="source", label=s.title, topic="sources", status=s.status)
+    for q in book.questions:
+        for ref in sorted(q.when.questions()) if q.when else []:
+            g.add_edge(f"q:{ref}", f"q:{q.id}", role="when")
+        for c in q.citations:
+            g.add_edge(f"q:{q.id}", f"s:{c.source}", role="cites")
+    for ob in book.obligations:
+        for role in ("when", "unless"):
+            cond = getattr(ob, role)
+            for ref in sorted(cond.questions()) if cond else []:
+                g.add_edge(f"q:{ref}", f"o:{ob.id}", role=role)
+        if ob.for_each is not None:
+            g.add_edge(f"q:{ob.for_each.question}", f"o:{ob.id}", role="for_each")
+        for c in ob.citations:
+            g.add_edge(f"o:{ob.id}", f"s:{c.source}", role="cites")
+    for t in book.tables:
+        for cits in t.row_citations.values():
+            for c in cits:
+                for ob in book.obligations:
+                    if ob.for_each is not None and ob.for_each.table == t.id:
+                        g.add_edge(f"o:{ob.id}", f"s:{c.source}", role="cites")
+    return g
+
+
+def lint_rulebook(book: Rulebook) -> list[RuleError]:
+    """Graph-level problems: cycles, questions never asked or never used,
+    obligations that can never apply, sources never cited."""
+    problems: list[RuleError] = []
+    g = build_graph(book)
+
+    def at(ident: str, location: str, message: str, hint: str, severity: str = "error") -> None:
+        path, line = book.locations.get(ident, ("rules/", 0))
+        problems.append(RuleError(path, line or None, location, message, hint, severity))
+
+    qgraph = g.subgraph([n for n in g if n.startswith("q:")])
+    cycles = list(nx.simple_cycles(qgraph, length_bound=12))
+    for cycle in cycles[:20]:
+        names = [n[2:] for n in cycle]
+        at(names[0], f"question {names[0]}", "questions form a cycle: " + " → ".join([*names, names[0]]), "a question's `when` may only refer to questions that can be answered before it")
+    if cycles:
+        return problems  # reachability is meaningless until cycles are broken
+
+    qmap = book.questions_by_id
+    for q in book.questions:
+        node = f"q:{q.id}"
+        users = [n for n in g.successors(node) if not n.startswith("s:")]
+        if not users:
+            at(q.id, f"question {q.id}", f"question '{q.id}' is never used: no obligation or question depends on it", "refer to it in a `when`/`unless`, or remove it")
+        if q.when is not None and not satisfiable(q.when, qmap):
+            at(q.id, f"question {q.id}.when", f"question '{q.id}' can never be asked: its `when` can never hold", "check the values its condition asks for")
+    for ob in book.obligations:
+        ok = satisfiable(ob.when, qmap, ob.unless, negate_extra=True) if ob.unless is not None else satisfiable(ob.when, qmap)
+        if not ok:
+            at(ob.id, f"obligation {ob.id}", f"obligation '{ob.id}' can never apply: its conditions can never hold together", "check `when` and `unless` against the questions' choices and `when`s")
+    for s in book.sources:
+        if g.in_degree(f"s:{s.id}") == 0:
+            at(s.id, f"source {s.id}", f"source '{s.id}' is never cited", "cite it from a question or obligation, or remove it", "warning")
+    return problems
+
+
+def _attrs(g: nx.DiGraph, topics: set[str] | None) -> nx.DiGraph:
+    if topics is None:
+        return g
+    keep = [n for n, d in g.nodes(data=True) if d.get("topic") in topics]
+    return g.subgraph(keep)
+
+
+def to_dot(book: Rulebook, topics: set[str] | None = None) -> str:
+    """The graph in Graphviz DOT (questions as boxes, obligations as notes)."""
+    g = _attrs(build_graph(book), topics)
+    shapes = {"question": "box", "obligation": "note", "source": "ellipse"}
+    colours = {"question": "#dbeafe", "obligation": "#dcfce7", "source": "#f3f4f6"}
+    lines = ["digraph rules {", "  rankdir=LR;", '  node [style=filled, fontname="Helvetica", fontsize=10];']
+    for n, d in sorted(g.nodes(data=True)):
+        kind = d.get("kind", "question")
+        label = _quote(n.split(":", 1)[1])
+        lines.append(f'  "{_quote(n)}" [label="{label}", shape={shapes[kind]}, fillcolor="{colours[kind]}", tooltip="{_quote(str(d.get("label", "")))}"];')
+    for a, b, d in sorted(g.edges(data=True)):
+        style = ', style=dashed' if d.get("role") in ("unless", "cites") else ""
+        lines.append(f'  "{_quote(a)}" -> "{_quote(b)}" [label="{d.get("role", "")}"{style}];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def to_mermaid(book: Rulebook, topics: set[str] | None = None) -> str:
+    """The graph as a Mermaid flowchart."""
+    g = _attrs(build_graph(book), topics)
+    out = ["flowchart LR"]
+    ids = {n: f"n{i}" for i, n in enumerate(sorted(g.nodes))}
+    for n, d in sorted(g.nodes(data=True)):
+        name = n.split(":", 1)[1]
+        kind = d.get("kind")
+        shape = f'["{name}"]' if kind == "question" else f'(["{name}"])' if kind == "source" else f'[/"{name}"/]'
+        out.append(f"  {ids[n]}{shape}")
+    for a, b, d in sorted(g.edges(data=True)):
+        arrow = "-.->" if d.get("role") in ("unless", "cites") else "-->"
+        out.append(f"  {ids[a]} {arrow}|{d.get('role', '')}| {ids[b]}")
+    return "\n".join(out) + "\n"
+
+
+def _quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")

@@ -1,0 +1,196 @@
+"""Rule files → a checked, frozen ``Rulebook``; every problem reported at once.
+
+The only module (with ``answers``) that reads files. Layout of a rules folder::
+
+    rulebook.yaml        title, version, jurisdiction, as_of, scope, topics, actors, phases
+    <topic>.yaml         one per topic named in rulebook.yaml: questions, obligations, sources
+    sources.yaml         the shared source registry (optional)
+    data/*.yaml          shared lists (e.g. EU/EEA states) and per-item data tables
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ._checks import check_references
+from ._files import FileData, format_path
+from ._yaml import LinePath, YamlProblem, decode_text, parse_yaml
+from .errors import RuleError, RulebookError, did_you_mean
+from .models import DataFile, Rulebook, RulebookMeta, SourcesFile, TopicFile
+
+__all__ = ["RULES_DIR", "load_rulebook"]
+
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_rulebook(rules_dir: str | Path = RULES_DIR, *, strict: bool = True) -> Rulebook:
+    """Load, validate and lint a rules folder.
+
+    Raises ``RulebookError`` listing every problem (syntax, schema, references,
+    graph lint). With ``strict=False`` only errors, not lint warnings, are fatal.
+    """
+    root = Path(rules_dir)
+    problems: list[RuleError] = []
+    display_root = _display(root)
+    hasher = hashlib.sha256()
+
+    def read(path: Path, model: type[M]) -> FileData[M] | None:
+        shown = _display(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as err:
+            problems.append(RuleError(shown, None, "", f"cannot read file ({err.strerror})", "check the path"))
+            return None
+        hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + raw + b"\0")
+        try:
+            data, lines = parse_yaml(decode_text(raw), shown)
+        except YamlProblem as err:
+            problems.append(RuleError(shown, err.line, "", err.message, err.hint))
+            return None
+        if not isinstance(data, dict):
+            problems.append(RuleError(shown, 1, "", "the file must be a mapping of keys to values", ""))
+            return None
+        try:
+            return FileData(shown, model.model_validate(_tuplify(data)), lines)
+        except ValidationError as err:
+            problems.extend(_schema_problems(shown, err, lines, data))
+            return None
+
+    if not root.is_dir():
+        raise RulebookError([RuleError(display_root, None, "", "rules folder not found", "pass the folder that holds rulebook.yaml")], display_root)
+    meta_file = read(root / "rulebook.yaml", RulebookMeta)
+    topics: list[tuple[str, FileData[TopicFile]]] = []
+    sources: list[FileData[SourcesFile]] = []
+    data_files: list[FileData[DataFile]] = []
+    listed = {root / "rulebook.yaml", root / "sources.yaml"}
+    if meta_file is not None:
+        for i, topic in enumerate(meta_file.model.topics):
+            path = root / f"{topic}.yaml"
+            listed.add(path)
+            if not path.exists():
+                problems.append(RuleError(meta_file.display, meta_file.line(("topics", i)), f"topics[{i}]", f"no file {topic}.yaml for topic '{topic}'", "create it or remove the topic"))
+                continue
+            got = read(path, TopicFile)
+            if got is not None:
+                topics.append((topic, got))
+    if (root / "sources.yaml").exists():
+        got = read(root / "sources.yaml", SourcesFile)
+        if got is not None:
+            sources.append(got)
+    for path in sorted((root / "data").glob("*.yaml")) if (root / "data").is_dir() else []:
+        listed.add(path)
+        got = read(path, DataFile)
+        if got is not None:
+            data_files.append(got)
+    for path in sorted(root.glob("*.yaml")):
+        if path not in listed:
+            problems.append(RuleError(_display(path), None, "", "file is not a topic listed in rulebook.yaml", f"add '{path.stem}' to topics in rulebook.yaml, or move the file"))
+
+    if meta_file is None:
+        raise RulebookError(problems, display_root)
+    book, more = check_references(meta_file, topics, sources, data_files, hasher.hexdigest()[:16])
+    problems.extend(more)
+    if book is not None:
+        from .graph import lint_rulebook  # local import: graph imports models only
+
+        problems.extend(lint_rulebook(book))
+    fatal = [p for p in problems if strict or p.severity == "error"]
+    if fatal or book is None:
+        raise RulebookError(fatal, display_root)
+    return book
+
+
+def _tuplify(data: Any) -> Any:
+    """Lists → tuples, so the frozen models hold immutable sequences."""
+    if isinstance(data, list):
+        return tuple(_tuplify(v) for v in data)
+    if isinstance(data, dict):
+        return {k: _tuplify(v) for k, v in data.items()}
+    return data
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _schema_problems(shown: str, err: ValidationError, lines: dict[LinePath, int], data: Any) -> list[RuleError]:
+    out = []
+    for e in err.errors():
+        loc: LinePath = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        kind = e["type"]
+        line = None
+        for end in range(len(loc), -1, -1):
+            line = lines.get(loc[:end])
+            if line is not None:
+                break
+        hint = ""
+        message = e["msg"]
+        value = e.get("input")
+        if kind == "extra_forbidden":
+            key = loc[-1]
+            allowed = _allowed_keys(err, loc)
+            message = f"unexpected key '{key}'"
+            hint = did_you_mean(str(key), allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else "remove it")
+            loc = loc[:-1]
+        elif kind == "missing":
+            message = f"missing key '{loc[-1]}'"
+            hint = "add it"
+            loc = loc[:-1]
+        elif kind in ("string_type", "str_type") and isinstance(value, bool):
+            message = f"expected text, got the boolean {str(value).lower()}"
+            hint = "quote it if you meant text, e.g. 'NO' for Norway"
+        elif kind == "bool_type" and isinstance(value, str):
+            message = f"expected true or false, got '{value}'"
+            hint = "write true or false (yes/no/on/off are not booleans here)"
+        elif kind in ("date_type", "date_from_datetime_parsing", "date_parsing"):
+            message = f"expected a date, got {value!r}"
+            hint = "write an ISO date such as 2027-08-07, unquoted"
+        elif kind == "string_pattern_mismatch" and loc and loc[-1] in ("id", "source", "question", "actor", "phase", "list", "table"):
+            message = f"'{value}' is not a valid id"
+            hint = "ids are lower_snake_case: a letter, then letters, digits or _"
+        elif kind == "literal_error":
+            message = f"'{value}' is not allowed here"
+            expected = e.get("ctx", {}).get("expected", "")
+            hint = f"use one of {expected}" if expected else ""
+        elif kind == "value_error":
+            message = message.removeprefix("Value error, ")
+        out.append(RuleError(shown, line, format_path(loc), message, hint))
+    return out
+
+
+def _allowed_keys(err: ValidationError, loc: LinePath) -> list[str]:
+    """Best effort: the field names of the model at ``loc`` (from the model's schema)."""
+    from . import models
+
+    parent = loc[:-1]
+    names = [p for p in parent if isinstance(p, str)]
+    last = names[-1] if names else ""
+    table: dict[str, type[BaseModel]] = {
+        "questions": models.Question,
+        "obligations": models.Obligation,
+        "sources": models.Source,
+        "citations": models.Citation,
+        "lists": models.DataList,
+        "tables": models.DataTable,
+        "for_each": models.ForEach,
+        "row_citations": models.Citation,
+        "when": models.Condition,
+        "unless": models.Condition,
+        "all": models.Condition,
+        "any": models.Condition,
+        "not": models.Condition,
+    }
+    model = table.get(last)
+    if model is None and not names:
+        model = {"TopicFile": models.TopicFile, "RulebookMeta": models.RulebookMeta, "SourcesFile": models.SourcesFile, "DataFile": models.DataFile}.get(err.title)
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]

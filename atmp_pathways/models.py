@@ -1,0 +1,371 @@
+"""Typed, frozen models of a rulebook and of an evaluation outcome.
+
+Every model forbids unknown keys and is strict about types, so a YAML slip
+(``NO`` read as a boolean, a number where text belongs) is reported at load
+time instead of silently changing a rule.
+
+>>> Condition.model_validate({"question": "q", "is": True}).describe()
+'q is true'
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "ID_PATTERN",
+    "LEGAL_STATUSES",
+    "VERIFICATIONS",
+    "AnswerValue",
+    "Citation",
+    "Condition",
+    "DataList",
+    "DataTable",
+    "ForEach",
+    "Obligation",
+    "Question",
+    "Rulebook",
+    "RulebookMeta",
+    "Source",
+    "TopicFile",
+    "DataFile",
+    "SourcesFile",
+]
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=80)]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+
+QuestionKind = Literal["yes_no", "one_of", "many_of", "date"]
+LegalStatus = Literal[
+    "binding_law",
+    "gmp_guideline",
+    "guidance",
+    "national_practice",
+    "agreed_not_in_force",
+    "proposed",
+]
+Verification = Literal["confirmed", "secondary", "unverified"]
+
+LEGAL_STATUSES: dict[str, str] = {
+    "binding_law": "Binding law",
+    "gmp_guideline": "GMP guideline",
+    "guidance": "Guidance",
+    "national_practice": "National practice",
+    "agreed_not_in_force": "Agreed, not in force",
+    "proposed": "Proposed",
+}
+VERIFICATIONS: dict[str, str] = {
+    "confirmed": "Confirmed against the primary text",
+    "secondary": "Secondary source only — confirm with the competent authority",
+    "unverified": "Unverified — confirm with the competent authority",
+}
+
+AnswerValue = Union[bool, str, list[str], date]
+ScalarValue = Union[bool, str]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+
+class Condition(_Frozen):
+    """A condition tree: ``all`` / ``any`` / ``not`` over leaves on one question.
+
+    Leaves: ``{question, is}``, ``{question, in}``, ``{question, includes}``
+    (a many_of answer contains the item, or any of a list of items),
+    ``{question, answered}``, and for date questions ``{question, before}`` /
+    ``{question, on_or_after}``.
+    """
+
+    all: tuple[Condition, ...] | None = None
+    any: tuple[Condition, ...] | None = None
+    not_: Condition | None = Field(default=None, alias="not")
+    question: Id | None = None
+    is_: ScalarValue | None = Field(default=None, alias="is")
+    in_: tuple[str, ...] | None = Field(default=None, alias="in")
+    includes: str | tuple[str, ...] | None = None
+    answered: bool | None = None
+    before: date | None = None
+    on_or_after: date | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Condition:
+        combinators = [k for k in ("all", "any", "not_") if getattr(self, k) is not None]
+        operators = [k for k in _LEAF_OPERATORS if getattr(self, k) is not None]
+        if self.question is None:
+            if len(combinators) != 1 or operators:
+                raise ValueError(
+                    "a condition needs exactly one of 'all', 'any', 'not', or 'question' "
+                    "with one test ('is', 'in', 'includes', 'answered', 'before', 'on_or_after')"
+                )
+            for key in ("all", "any"):
+                value = getattr(self, key)
+                if value is not None and len(value) == 0:
+                    raise ValueError(f"'{key}' needs at least one condition")
+        else:
+            if combinators or len(operators) != 1:
+                raise ValueError(
+                    f"the condition on question '{self.question}' needs exactly one test: "
+                    "'is', 'in', 'includes', 'answered', 'before' or 'on_or_after'"
+                )
+        return self
+
+    @property
+    def operator(self) -> str:
+        """The leaf test ('is', 'in', ...) or the combinator name."""
+        for key in ("all", "any", "not_", *_LEAF_OPERATORS):
+            if getattr(self, key) is not None:
+                return key.rstrip("_")
+        return ""  # pragma: no cover - validator guarantees a form
+
+    @property
+    def operand(self) -> object:
+        for key in _LEAF_OPERATORS:
+            value = getattr(self, key)
+            if value is not None:
+                return value
+        return None
+
+    def children(self) -> tuple[Condition, ...]:
+        if self.all is not None:
+            return self.all
+        if self.any is not None:
+            return self.any
+        if self.not_ is not None:
+            return (self.not_,)
+        return ()
+
+    def questions(self) -> set[str]:
+        """Every question id named anywhere in this condition."""
+        found = {self.question} if self.question else set()
+        for child in self.children():
+            found |= child.questions()
+        return found
+
+    def describe(self) -> str:
+        """The condition in plain words with ids, e.g. ``q is true``."""
+        if self.question is None:
+            parts = [c.describe() for c in self.children()]
+            if self.not_ is not None:
+                return f"not ({parts[0]})"
+            joiner = " and " if self.all is not None else " or "
+            return "(" + joiner.join(parts) + ")" if len(parts) > 1 else parts[0]
+        op, value = self.operator, self.operand
+        shown = _show(value)
+        words = {
+            "is": "is",
+            "in": "is one of",
+            "includes": "includes",
+            "answered": "is answered" if value else "is not answered",
+            "before": "is before",
+            "on_or_after": "is on or after",
+        }[op]
+        if op == "answered":
+            return f"{self.question} {words}"
+        if op == "includes" and isinstance(value, tuple):
+            words = "includes any of"
+        return f"{self.question} {words} {shown}"
+
+
+_LEAF_OPERATORS = ("is_", "in_", "includes", "answered", "before", "on_or_after")
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, date):
+        return value.isoformat()
+    return f"'{value}'"
+
+
+class Citation(_Frozen):
+    """A pointer into a registered source: which instrument, which provision."""
+
+    source: Id
+    ref: Text = Field(description="Article, section or paragraph, e.g. 'Art 3(7)'.")
+    quote: str | None = Field(default=None, max_length=1000)
+
+
+class Source(_Frozen):
+    """A legal or guidance instrument in the source registry."""
+
+    id: Id
+    title: Text
+    kind: Id = Field(description="e.g. regulation, directive, gmp_guideline, guidance, national_page")
+    identifier: Text = Field(description="CELEX number, ELI, EMA or Commission reference")
+    url: Annotated[str, Field(pattern=r"^https://\S+$", max_length=500)]
+    status: LegalStatus
+    valid_from: date | None = None
+    valid_to: date | None = None
+    last_reviewed: date
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class Question(_Frozen):
+    id: Id
+    text: Text
+    help: Text
+    kind: QuestionKind
+    choices: dict[str, Text] | None = None
+    choices_from: Id | None = Field(default=None, description="id of a shared list in rules/data/")
+    when: Condition | None = None
+    citations: tuple[Citation, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _choices_fit_kind(self) -> Question:
+        has_choices = self.choices is not None or self.choices_from is not None
+        if self.choices is not None and self.choices_from is not None:
+            raise ValueError("give either 'choices' or 'choices_from', not both")
+        if self.kind in ("one_of", "many_of") and not has_choices:
+            raise ValueError(f"a '{self.kind}' question needs 'choices' or 'choices_from'")
+        if self.kind in ("yes_no", "date") and has_choices:
+            raise ValueError(f"a '{self.kind}' question takes no 'choices'")
+        if self.choices is not None and len(self.choices) < 2:
+            raise ValueError("'choices' needs at least two entries")
+        return self
+
+
+class ForEach(_Frozen):
+    """Expand one obligation per item chosen in a many_of answer, with a data-table row."""
+
+    question: Id
+    table: Id
+
+
+class Obligation(_Frozen):
+    id: Id
+    title: Text
+    description: Text
+    actor: Id
+    phase: Id
+    area: Id | None = Field(default=None, description="defaults to the topic (file stem)")
+    when: Condition | None = None
+    unless: Condition | None = None
+    for_each: ForEach | None = None
+    citations: tuple[Citation, ...] = Field(min_length=1)
+    status: LegalStatus
+    verification: Verification
+    valid_from: date | None = None
+    valid_to: date | None = None
+    checklist: tuple[Text, ...] = Field(min_length=1)
+    notes: str | None = Field(default=None, max_length=4000)
+
+
+class DataList(_Frozen):
+    """A shared list of choices, e.g. the EU/EEA states (item id → label)."""
+
+    id: Id
+    title: Text
+    items: dict[str, Text] = Field(min_length=1)
+
+
+class DataTable(_Frozen):
+    """Facts per item of a list, used by ``for_each`` obligations."""
+
+    id: Id
+    title: Text
+    list: Id
+    columns: dict[Id, Text] = Field(min_length=1)
+    rows: dict[str, dict[Id, str]]
+    row_verification: dict[str, Verification] = Field(default_factory=dict)
+    row_citations: dict[str, tuple[Citation, ...]] = Field(default_factory=dict)
+
+
+class RulebookMeta(_Frozen):
+    title: Text
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
+    jurisdiction: Text
+    as_of: date
+    scope: Text
+    topics: tuple[Id, ...] = Field(min_length=1)
+    actors: dict[Id, Text] = Field(min_length=1)
+    phases: dict[Id, Text] = Field(min_length=1)
+
+
+class TopicFile(_Frozen):
+    """One ``rules/<topic>.yaml`` file."""
+
+    title: Text
+    questions: tuple[Question, ...] = ()
+    obligations: tuple[Obligation, ...] = ()
+    sources: tuple[Source, ...] = ()
+
+
+class SourcesFile(_Frozen):
+    sources: tuple[Source, ...] = ()
+
+
+class DataFile(_Frozen):
+    lists: tuple[DataList, ...] = ()
+    tables: tuple[DataTable, ...] = ()
+
+
+class Rulebook(_Frozen):
+    """The whole rulebook, loaded and checked. Build it with ``load_rulebook``."""
+
+    meta: RulebookMeta
+    questions: tuple[Question, ...]
+    obligations: tuple[Obligation, ...]
+    sources: tuple[Source, ...]
+    lists: tuple[DataList, ...]
+    tables: tuple[DataTable, ...]
+    topic_of: dict[str, str] = Field(description="question/obligation id → topic (file stem)")
+    topic_titles: dict[str, str]
+    digest: str
+    locations: dict[str, tuple[str, int]] = Field(
+        default_factory=dict, description="id → (file, line) where it is defined"
+    )
+
+    @cached_property
+    def questions_by_id(self) -> dict[str, Question]:
+        return {q.id: q for q in self.questions}
+
+    @cached_property
+    def obligations_by_id(self) -> dict[str, Obligation]:
+        return {o.id: o for o in self.obligations}
+
+    @cached_property
+    def sources_by_id(self) -> dict[str, Source]:
+        return {s.id: s for s in self.sources}
+
+    @cached_property
+    def lists_by_id(self) -> dict[str, DataList]:
+        return {lst.id: lst for lst in self.lists}
+
+    @cached_property
+    def tables_by_id(self) -> dict[str, DataTable]:
+        return {t.id: t for t in self.tables}
+
+    def question(self, question_id: str) -> Question:
+        return self.questions_by_id[question_id]
+
+    def obligation(self, obligation_id: str) -> Obligation:
+        return self.obligations_by_id[obligation_id]
+
+    def source(self, source_id: str) -> Source:
+        return self.sources_by_id[source_id]
+
+    def list_items(self, list_id: str) -> dict[str, str]:
+        return self.lists_by_id[list_id].items
+
+    def table(self, table_id: str) -> DataTable:
+        return self.tables_by_id[table_id]
+
+    def choices(self, question: Question) -> dict[str, str]:
+        """The choice ids and labels of a question (its own or its shared list's)."""
+        if question.choices is not None:
+            return question.choices
+        if question.choices_from is not None:
+            return self.list_items(question.choices_from)
+        return {}
+
+    def area_of(self, obligation: Obligation) -> str:
+        return obligation.area or self.topic_of[obligation.id]
+

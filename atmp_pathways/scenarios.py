@@ -1,0 +1,195 @@
+"""Sentence-named YAML scenarios: run them, explain failures, measure coverage.
+
+A scenario file is a list of mappings with ``name``, ``answers`` and any of
+``as_of``, ``applies``, ``applies_from``, ``horizon``, ``does_not_apply``,
+``undetermined``, ``asked``. Only what is listed is checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from ._yaml import YamlProblem, decode_text, parse_yaml
+from .answers import _coerce
+from .engine import evaluate, next_question, validate_answers
+from .errors import RuleError, RulebookError, did_you_mean
+from .models import AnswerValue, Rulebook
+from .outcome import Finding, Outcome
+
+__all__ = ["Coverage", "Scenario", "coverage", "load_scenarios", "replay", "run_scenario"]
+
+_EXPECT_KEYS = ("applies", "applies_from", "horizon", "does_not_apply", "undetermined")
+_ALLOWED = {"name", "as_of", "answers", "asked", *_EXPECT_KEYS}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: str
+    line: int | None
+    name: str
+    answers: dict[str, AnswerValue]
+    as_of: date | None = None
+    expect: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    asked: tuple[str, ...] | None = None
+
+    @property
+    def test_id(self) -> str:
+        return f"{Path(self.path).name}::{self.name}"
+
+
+def load_scenarios(paths: Iterable[Path], book: Rulebook) -> list[Scenario]:
+    """Read scenario files; raise ``RulebookError`` listing every malformed scenario."""
+    out: list[Scenario] = []
+    problems: list[RuleError] = []
+    known = set(book.obligations_by_id)
+    for path in sorted(paths):
+        shown = path.as_posix()
+        try:
+            data, lines = parse_yaml(decode_text(path.read_bytes()), shown)
+        except YamlProblem as err:
+            problems.append(RuleError(shown, err.line, "", err.message, err.hint))
+            continue
+        if not isinstance(data, list):
+            problems.append(RuleError(shown, 1, "", "a scenario file is a list of scenarios", "start each scenario with '- name: …'"))
+            continue
+        names: set[str] = set()
+        for i, raw in enumerate(data):
+            line = lines.get((i,))
+            where = f"[{i}]"
+            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+                problems.append(RuleError(shown, line, where, "a scenario needs a 'name' sentence", ""))
+                continue
+            for key in raw:
+                if key not in _ALLOWED:
+                    problems.append(RuleError(shown, lines.get((i, key), line), where, f"unexpected key '{key}'", did_you_mean(str(key), _ALLOWED) or f"allowed: {', '.join(sorted(_ALLOWED))}"))
+            name = raw["name"]
+            if name in names:
+                problems.append(RuleError(shown, line, where, f"duplicate scenario name '{name}'", "names must be unique within a file"))
+            names.add(name)
+            answers_raw = raw.get("answers") or {}
+            if not isinstance(answers_raw, dict):
+                problems.append(RuleError(shown, line, f"{where}.answers", "answers must be a mapping", ""))
+                continue
+            answers = {str(k): _coerce(book, str(k), v) for k, v in answers_raw.items()}
+            for msg in validate_answers(book, answers):
+                problems.append(RuleError(shown, lines.get((i, "answers")), f"{where}.answers", msg, ""))
+            expect: dict[str, tuple[str, ...]] = {}
+            for key in _EXPECT_KEYS:
+                ids = raw.get(key) or []
+                if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
+                    problems.append(RuleError(shown, lines.get((i, key), line), f"{where}.{key}", "expected a list of obligation ids", ""))
+                    continue
+                for j, ident in enumerate(ids):
+                    if ident.split("[", 1)[0] not in known:
+                        problems.append(RuleError(shown, lines.get((i, key, j), line), f"{where}.{key}[{j}]", f"unknown obligation '{ident}'", did_you_mean(ident, known)))
+                expect[key] = tuple(ids)
+            asked = raw.get("asked")
+            if asked is not None:
+                if not isinstance(asked, list) or not all(isinstance(x, str) for x in asked):
+                    problems.append(RuleError(shown, lines.get((i, "asked"), line), f"{where}.asked", "expected a list of question ids", ""))
+                    asked = None
+                else:
+                    for j, qid in enumerate(asked):
+                        if qid not in book.questions_by_id:
+                            problems.append(RuleError(shown, lines.get((i, "asked", j), line), f"{where}.asked[{j}]", f"unknown question '{qid}'", did_you_mean(qid, book.questions_by_id)))
+            as_of = raw.get("as_of")
+            if as_of is not None and not isinstance(as_of, date):
+                problems.append(RuleError(shown, lines.get((i, "as_of"), line), f"{where}.as_of", f"expected a date, got {as_of!r}", "write YYYY-MM-DD unquoted"))
+                as_of = None
+            out.append(Scenario(shown, line, name, answers, as_of, expect, tuple(asked) if asked is not None else None))
+    if problems:
+        raise RulebookError(problems, "tests/scenarios/")
+    return out
+
+
+def replay(book: Rulebook, answers: dict[str, AnswerValue]) -> tuple[list[str], str | None]:
+    """Answer each next question from ``answers``; return the questions asked and
+    the first one the answers lack (None when the interview completed)."""
+    given: dict[str, AnswerValue] = {}
+    asked: list[str] = []
+    while (q := next_question(book, given)) is not None:
+        asked.append(q.id)
+        if q.id not in answers:
+            return asked, q.id
+        given[q.id] = answers[q.id]
+    return asked, None
+
+
+def _matches(ident: str, finding: Finding) -> bool:
+    return finding.id == ident if "[" in ident else finding.obligation == ident
+
+
+def _describe(f: Finding) -> str:
+    if f.state == "not_applicable":
+        return f"it does not apply, because: {f.why_not}"
+    if f.state == "undetermined":
+        return f"it is undetermined; still waiting for: {', '.join(f.pending) or '—'}"
+    label = {"applies": "it applies", "applies_from": f"it applies only from {f.valid_from}", "horizon": "it is on the horizon (not yet law)"}[f.state]
+    return f"{label}, because: " + "; ".join(r.text for r in f.because)
+
+
+def run_scenario(book: Rulebook, sc: Scenario) -> tuple[Outcome, list[str]]:
+    """Evaluate one scenario; return the outcome and every failed expectation in words."""
+    outcome = evaluate(book, sc.answers, sc.as_of)
+    findings = outcome.all_findings()
+    failures: list[str] = []
+    for key, ids in sc.expect.items():
+        for ident in ids:
+            hits = [f for f in findings if _matches(ident, f)]
+            if key == "does_not_apply":
+                bad = [f for f in hits if f.state != "not_applicable"]
+                if bad or not hits:
+                    failures.append(f"expected not to apply: {ident}\n    {_describe(bad[0]) if bad else 'no such finding in the outcome'}")
+                continue
+            want = key
+            if not any(f.state == want for f in hits):
+                shown = _describe(hits[0]) if hits else "no such finding in the outcome (per-item instances are id[ITEM])"
+                failures.append(f"expected {key.replace('_', ' ')}: {ident}\n    {shown}")
+    if sc.asked is not None:
+        asked, missing = replay(book, sc.answers)
+        if asked != list(sc.asked):
+            msg = f"expected questions asked: {list(sc.asked)}\n    asked: {asked}"
+            if missing is not None:
+                msg += f"\n    the wizard needed an answer to '{missing}', which the scenario does not give"
+            failures.append(msg)
+    return outcome, failures
+
+
+@dataclass
+class Coverage:
+    asked: dict[str, bool]
+    applies: dict[str, bool]
+    not_applies: dict[str, bool]
+
+    @property
+    def percent(self) -> float:
+        total = len(self.asked) + len(self.applies) + len(self.not_applies)
+        hit = sum(self.asked.values()) + sum(self.applies.values()) + sum(self.not_applies.values())
+        return 100.0 * hit / total if total else 100.0
+
+    def gaps(self) -> list[str]:
+        out = [f"question never asked: {q}" for q, ok in self.asked.items() if not ok]
+        out += [f"obligation never applies: {o}" for o, ok in self.applies.items() if not ok]
+        out += [f"obligation never shown not applying: {o}" for o, ok in self.not_applies.items() if not ok]
+        return out
+
+
+def coverage(book: Rulebook, scenarios: Iterable[Scenario], outcomes: dict[str, Outcome] | None = None) -> Coverage:
+    """Which questions some scenario's replay asks, and which obligations some scenario
+    makes apply (in force, from a date, or on the horizon) and some makes not apply."""
+    cov = Coverage({q.id: False for q in book.questions}, {o.id: False for o in book.obligations}, {o.id: False for o in book.obligations})
+    for sc in scenarios:
+        asked, _ = replay(book, sc.answers)
+        for qid in asked:
+            cov.asked[qid] = True
+        outcome = (outcomes or {}).get(sc.test_id) or evaluate(book, sc.answers, sc.as_of)
+        for f in outcome.all_findings():
+            if f.state in ("applies", "applies_from", "horizon"):
+                cov.applies[f.obligation] = True
+            elif f.state == "not_applicable":
+                cov.not_applies[f.obligation] = True
+    return cov
+
