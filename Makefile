@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test check-rules scenarios lint schema bench browser clean
+.PHONY: help install run test check-rules scenarios lint schema catalogue bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ test: $(STAMP) ## Everything: rules check, lint, pytest (incl. AppTest and brows
 
 schema: $(STAMP) ## Write JSON Schemas of the rule files into schema/
 	$(BIN)/python -m atmp_pathways schema --out schema
+
+catalogue: $(STAMP) ## Regenerate the catalogue section of rules/README.md
+	$(BIN)/python -m atmp_pathways catalogue --write-readme rules/README.md
 
 bench: $(STAMP) ## Benchmarks (not part of test); writes BENCHMARKS.md
 	$(BIN)/python -m bench

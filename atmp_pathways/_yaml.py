@@ -135,9 +135,13 @@ def parse_yaml(text: str, name: str = "<text>") -> tuple[Any, dict[LinePath, int
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = err.problem or err.context or "invalid YAML"
+        start, found = err.context_mark, err.problem_mark
+        line = (start or found).line + 1 if (start or found) is not None else None
+        problem = err.problem or "invalid YAML"
+        if err.context:
+            problem = f"{err.context}, {problem}"
+        if start is not None and found is not None and found.line != start.line:
+            problem += f" (noticed at line {found.line + 1})"
         raise YamlProblem(f"YAML syntax error: {problem}", line, "check indentation and quoting") from None
     except yaml.YAMLError as err:
         raise YamlProblem(f"YAML error: {err}", None) from None

@@ -67,8 +67,11 @@ def lint_rulebook(book: Rulebook) -> list[RuleError]:
 
     qgraph = g.subgraph([n for n in g if n.startswith("q:")])
     cycles = list(nx.simple_cycles(qgraph, length_bound=12))
+    rank = {q.id: i for i, q in enumerate(book.questions)}
     for cycle in cycles[:20]:
         names = [n[2:] for n in cycle]
+        first = min(range(len(names)), key=lambda i: rank.get(names[i], 0))
+        names = names[first:] + names[:first]
         at(names[0], f"question {names[0]}", "questions form a cycle: " + " → ".join([*names, names[0]]), "a question's `when` may only refer to questions that can be answered before it")
     if cycles:
         return problems  # reachability is meaningless until cycles are broken

@@ -139,6 +139,8 @@ def _schema_problems(shown: str, err: ValidationError, lines: dict[LinePath, int
             allowed = _allowed_keys(err, loc)
             message = f"unexpected key '{key}'"
             hint = did_you_mean(str(key), allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else "remove it")
+            if value is None and " " in str(key):
+                hint = "a comma inside { … } splits the text into keys: quote the whole text, e.g. ref: \"Art 2(1), Annex I\""
             loc = loc[:-1]
         elif kind == "missing":
             message = f"missing key '{loc[-1]}'"

@@ -1,0 +1,38 @@
+"""Docs cannot drift: the rules catalogue, the JSON schemas, the README's commands."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from atmp_pathways.__main__ import main
+from atmp_pathways.models import DataFile, RulebookMeta, SourcesFile, TopicFile
+
+from .conftest import ROOT
+
+
+def test_rules_readme_catalogue_is_in_sync(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["catalogue", "--check-readme", str(ROOT / "rules" / "README.md")])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(("name", "model"), [("topic", TopicFile), ("rulebook", RulebookMeta), ("sources", SourcesFile), ("data", DataFile)])
+def test_committed_schemas_match_the_models(name: str, model: type) -> None:
+    committed = json.loads((ROOT / "schema" / f"{name}.schema.json").read_text())
+    assert committed == model.model_json_schema(by_alias=True), "run `make schema`"
+
+
+def test_readme_documents_every_cli_command_and_the_two_setup_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for command in ("check", "catalogue", "evaluate", "schema", "graph", "test"):
+        assert re.search(rf"python -m atmp_pathways( --rules \S+)? {command}\b", readme), command
+    assert "make run" in readme and "make test" in readme
+
+
+def test_every_rule_file_declares_its_schema() -> None:
+    for path in sorted((ROOT / "rules").rglob("*.yaml")):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), path

@@ -1,0 +1,31 @@
+"""The rule graph is derived from conditions; DOT and Mermaid exports."""
+
+from __future__ import annotations
+
+from atmp_pathways import Rulebook, build_graph, lint_rulebook, to_dot, to_mermaid
+
+
+def test_graph_edges_come_from_conditions_and_citations(toy_book: Rulebook) -> None:
+    g = build_graph(toy_book)
+    assert g.edges["q:uses_widgets", "q:widget_count_large"]["role"] == "when"
+    assert g.edges["q:widget_colour", "o:register_widgets"]["role"] == "unless"
+    assert g.edges["q:ship_to", "o:customs_notice"]["role"] == "for_each"
+    assert g.edges["o:register_widgets", "s:widget_act"]["role"] == "cites"
+    assert g.number_of_nodes() == 4 + 5 + 2
+
+
+def test_lint_is_clean_on_the_toy_rulebook(toy_book: Rulebook) -> None:
+    assert lint_rulebook(toy_book) == []
+
+
+def test_dot_export_lists_every_node_and_filters_by_topic(toy_book: Rulebook) -> None:
+    dot = to_dot(toy_book)
+    assert dot.startswith("digraph rules {") and '"q:uses_widgets" -> "q:widget_count_large"' in dot
+    shipping = to_dot(toy_book, {"shipping"})
+    assert "q:ship_to" in shipping and "q:uses_widgets" not in shipping
+
+
+def test_mermaid_export_is_a_flowchart(toy_book: Rulebook) -> None:
+    text = to_mermaid(toy_book)
+    assert text.startswith("flowchart LR\n")
+    assert '["uses_widgets"]' in text and "-->|when|" in text and "-.->|cites|" in text
