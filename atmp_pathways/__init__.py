@@ -9,7 +9,7 @@ Typical use::
 
 from .answers import AnswersFile, dump_answers, parse_answers
 from .engine import evaluate, next_question, pending_questions, question_order, validate_answers
-from .errors import AnswersError, RuleError, RulebookError
+from .errors import AnswersError, RulebookError, RuleError
 from .graph import build_graph, lint_rulebook, to_dot, to_mermaid
 from .loader import RULES_DIR, load_rulebook
 from .models import Citation, Condition, Obligation, Question, Rulebook, Source

@@ -13,6 +13,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from .errors import AnswersError, RulebookError
 from .loader import RULES_DIR, load_rulebook
 from .models import Rulebook
@@ -39,7 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", help="write to this file (required for xlsx, docx, pdf)")
     c = sub.add_parser("schema", help="JSON Schema of the rule files (for editor autocompletion)")
     c.add_argument("--out", help="write rulebook/topic/sources/data .schema.json into this folder")
-    c.add_argument("--kind", choices=["topic", "rulebook", "sources", "data"], default="topic", help="which schema to print")
+    c.add_argument(
+        "--kind", choices=["topic", "rulebook", "sources", "data"], default="topic", help="which schema to print"
+    )
     c = sub.add_parser("graph", help="the rule graph as DOT or Mermaid")
     c.add_argument("--format", choices=["dot", "mermaid"], default="dot")
     c.add_argument("--topic", action="append", help="only these topics (repeatable)")
@@ -138,12 +142,19 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _schema(args: argparse.Namespace) -> int:
     from .models import DataFile, RulebookMeta, SourcesFile, TopicFile
 
-    kinds = {"topic": TopicFile, "rulebook": RulebookMeta, "sources": SourcesFile, "data": DataFile}
+    kinds: dict[str, type[BaseModel]] = {
+        "topic": TopicFile,
+        "rulebook": RulebookMeta,
+        "sources": SourcesFile,
+        "data": DataFile,
+    }
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         for name, model in kinds.items():
-            (out / f"{name}.schema.json").write_text(json.dumps(model.model_json_schema(by_alias=True), indent=2) + "\n", encoding="utf-8")
+            (out / f"{name}.schema.json").write_text(
+                json.dumps(model.model_json_schema(by_alias=True), indent=2) + "\n", encoding="utf-8"
+            )
         print(f"{out}: wrote {', '.join(f'{k}.schema.json' for k in kinds)}")
         return 0
     print(json.dumps(kinds[args.kind].model_json_schema(by_alias=True), indent=2))
@@ -187,7 +198,14 @@ def _test(args: argparse.Namespace) -> int:
     return 1 if failed or cov.percent < 100.0 else 0
 
 
-_COMMANDS = {"check": _check, "catalogue": _catalogue, "evaluate": _evaluate, "schema": _schema, "graph": _graph, "test": _test}
+_COMMANDS = {
+    "check": _check,
+    "catalogue": _catalogue,
+    "evaluate": _evaluate,
+    "schema": _schema,
+    "graph": _graph,
+    "test": _test,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

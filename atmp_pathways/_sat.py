@@ -30,11 +30,23 @@ class _C:
     hi: date | None = None  # date: value < hi
 
     def merge(self, other: _C) -> _C | None:
-        allowed = self.allowed if other.allowed is None else other.allowed if self.allowed is None else self.allowed & other.allowed
+        allowed = (
+            self.allowed
+            if other.allowed is None
+            else other.allowed
+            if self.allowed is None
+            else self.allowed & other.allowed
+        )
         lo = max(d for d in (self.lo, other.lo) if d) if (self.lo or other.lo) else None
         hi = min(d for d in (self.hi, other.hi) if d) if (self.hi or other.hi) else None
         incl, excl = self.incl | other.incl, self.excl | other.excl
-        val_ok = self.val_ok and other.val_ok and not (allowed is not None and not allowed) and not (incl & excl) and not (lo and hi and lo >= hi)
+        val_ok = (
+            self.val_ok
+            and other.val_ok
+            and not (allowed is not None and not allowed)
+            and not (incl & excl)
+            and not (lo and hi and lo >= hi)
+        )
         na_ok = self.na_ok and other.na_ok
         if not (val_ok or na_ok):
             return None
@@ -126,7 +138,9 @@ def _dnf(cond: Condition, questions: dict[str, Question], negated: bool) -> list
     return None if len(out) > LIMIT else out
 
 
-def satisfiable(cond: Condition | None, questions: dict[str, Question], extra: Condition | None = None, negate_extra: bool = False) -> bool:
+def satisfiable(
+    cond: Condition | None, questions: dict[str, Question], extra: Condition | None = None, negate_extra: bool = False
+) -> bool:
     """Whether ``cond`` (and, if given, ``extra`` / its negation) can hold for some answers.
 
     A test that needs a question answered also needs that question to be asked,

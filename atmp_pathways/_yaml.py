@@ -80,9 +80,9 @@ class _Loader(Reader, Scanner, Parser, Composer, SafeConstructor, _Resolver):
         _Resolver.__init__(self)
         self._depth = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise YamlProblem(
                 "anchors and aliases (*name) are not allowed",
                 event.start_mark.line + 1,
@@ -90,20 +90,16 @@ class _Loader(Reader, Scanner, Parser, Composer, SafeConstructor, _Resolver):
             )
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise YamlProblem(
                 f"nesting deeper than {MAX_DEPTH} levels",
                 event.start_mark.line + 1,
                 "flatten the structure",
             )
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
-
-    def compose_document(self) -> Node | None:  # type: ignore[override]
-        # Anchors are refused above; skip the anchor bookkeeping that could retain nodes.
-        return super().compose_document()  # type: ignore[no-any-return]
 
 
 def decode_text(raw: bytes, max_bytes: int = MAX_BYTES) -> str:
@@ -136,7 +132,8 @@ def parse_yaml(text: str, name: str = "<text>") -> tuple[Any, dict[LinePath, int
         raise
     except yaml.MarkedYAMLError as err:
         start, found = err.context_mark, err.problem_mark
-        line = (start or found).line + 1 if (start or found) is not None else None
+        mark = start or found
+        line = mark.line + 1 if mark is not None else None
         problem = err.problem or "invalid YAML"
         if err.context:
             problem = f"{err.context}, {problem}"
@@ -175,9 +172,7 @@ def _build(loader: _Loader, node: Node, path: LinePath, lines: dict[LinePath, in
             if not isinstance(key, (str, int)):
                 key = str(key_node.value)
             if key in result:
-                raise YamlProblem(
-                    f"duplicate key '{key}'", key_node.start_mark.line + 1, "each key may appear once"
-                )
+                raise YamlProblem(f"duplicate key '{key}'", key_node.start_mark.line + 1, "each key may appear once")
             result[key] = _build(loader, value_node, (*path, key), lines)
             lines[(*path, key)] = key_node.start_mark.line + 1
         return result

@@ -58,7 +58,9 @@ def parse_answers(book: Rulebook, raw: bytes, name: str = "answers file") -> Ans
                 raise AnswersError([f"{name}: as_of {raw_as_of!r} is not a date (YYYY-MM-DD)"]) from None
         stamp = data.get("ruleset")
         if isinstance(stamp, dict) and stamp.get("version") not in (None, book.meta.version):
-            warnings.append(f"The file was saved with rules version {stamp.get('version')}; these rules are {book.meta.version}.")
+            warnings.append(
+                f"The file was saved with rules version {stamp.get('version')}; these rules are {book.meta.version}."
+            )
         data = data["answers"]
     answers = {str(k): _coerce(book, str(k), v) for k, v in data.items()}
     problems = validate_answers(book, answers)

@@ -26,12 +26,28 @@ def catalogue_data(book: Rulebook) -> dict[str, Any]:
         return out
 
     return {
-        "ruleset": {"title": book.meta.title, "version": book.meta.version, "digest": book.digest, "jurisdiction": book.meta.jurisdiction, "reviewed": book.meta.as_of.isoformat()},
+        "ruleset": {
+            "title": book.meta.title,
+            "version": book.meta.version,
+            "digest": book.digest,
+            "jurisdiction": book.meta.jurisdiction,
+            "reviewed": book.meta.as_of.isoformat(),
+        },
         "topics": [{"id": t, "title": book.topic_titles.get(t, t)} for t in book.meta.topics],
         "actors": dict(book.meta.actors),
         "phases": dict(book.meta.phases),
         "questions": [
-            {"id": q.id, "topic": book.topic_of[q.id], "kind": q.kind, "text": q.text, "help": q.help, "choices": book.choices(q), "choices_from": q.choices_from, "when": condition_data(q.when), "citations": cites(q.citations)}
+            {
+                "id": q.id,
+                "topic": book.topic_of[q.id],
+                "kind": q.kind,
+                "text": q.text,
+                "help": q.help,
+                "choices": book.choices(q),
+                "choices_from": q.choices_from,
+                "when": condition_data(q.when),
+                "citations": cites(q.citations),
+            }
             for q in book.questions
         ],
         "obligations": [
@@ -73,19 +89,43 @@ def _cell(text: str) -> str:
 def catalogue_markdown(book: Rulebook) -> str:
     """A Markdown catalogue of every question, obligation and source (no digest, so
     it changes only when the rules' content does)."""
-    lines = [f"Generated from the rules (version {book.meta.version}) by `python -m atmp_pathways catalogue --format md`.", ""]
-    lines += [f"### Questions ({len(book.questions)})", "", "| id | topic | kind | question | asked when |", "|---|---|---|---|---|"]
+    lines = [
+        f"Generated from the rules (version {book.meta.version}) by `python -m atmp_pathways catalogue --format md`.",
+        "",
+    ]
+    lines += [
+        f"### Questions ({len(book.questions)})",
+        "",
+        "| id | topic | kind | question | asked when |",
+        "|---|---|---|---|---|",
+    ]
     for q in book.questions:
         when = q.when.describe() if q.when else "always"
         lines.append(f"| `{q.id}` | {book.topic_of[q.id]} | {q.kind} | {_cell(q.text)} | {_cell(when)} |")
-    lines += ["", f"### Obligations ({len(book.obligations)})", "", "| id | topic | title | actor | status | verification | valid | sources |", "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        f"### Obligations ({len(book.obligations)})",
+        "",
+        "| id | topic | title | actor | status | verification | valid | sources |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for o in book.obligations:
         valid = f"{o.valid_from or '…'} – {o.valid_to or '…'}" if (o.valid_from or o.valid_to) else "—"
         srcs = "; ".join(f"{c.source} {c.ref}" for c in o.citations)
         title = o.title + (" (per item)" if o.for_each else "")
-        lines.append(f"| `{o.id}` | {book.topic_of[o.id]} | {_cell(title)} | {o.actor} | {LEGAL_STATUSES[o.status]} | {VERIFICATIONS[o.verification].split(' —')[0]} | {valid} | {_cell(srcs)} |")
-    lines += ["", f"### Sources ({len(book.sources)})", "", "| id | title | identifier | status | valid | last reviewed |", "|---|---|---|---|---|---|"]
+        lines.append(
+            f"| `{o.id}` | {book.topic_of[o.id]} | {_cell(title)} | {o.actor} | {LEGAL_STATUSES[o.status]} | {VERIFICATIONS[o.verification].split(' —')[0]} | {valid} | {_cell(srcs)} |"
+        )
+    lines += [
+        "",
+        f"### Sources ({len(book.sources)})",
+        "",
+        "| id | title | identifier | status | valid | last reviewed |",
+        "|---|---|---|---|---|---|",
+    ]
     for s in book.sources:
         valid = f"{s.valid_from or '…'} – {s.valid_to or '…'}" if (s.valid_from or s.valid_to) else "—"
-        lines.append(f"| `{s.id}` | [{_cell(s.title)}]({s.url}) | {_cell(s.identifier)} | {LEGAL_STATUSES[s.status]} | {valid} | {s.last_reviewed} |")
+        lines.append(
+            f"| `{s.id}` | [{_cell(s.title)}]({s.url}) | {_cell(s.identifier)} | {LEGAL_STATUSES[s.status]} | {valid} | {s.last_reviewed} |"
+        )
     return "\n".join(lines) + "\n"

@@ -61,7 +61,9 @@ def _index(book: Rulebook) -> _Index:
     if hit is not None and hit[0] is book:
         return hit[1]
     rank = {q.id: i for i, q in enumerate(book.questions)}
-    deps = {q.id: sorted(q.when.questions() & rank.keys(), key=rank.__getitem__) if q.when else [] for q in book.questions}
+    deps = {
+        q.id: sorted(q.when.questions() & rank.keys(), key=rank.__getitem__) if q.when else [] for q in book.questions
+    }
     # Kahn's algorithm, always taking the earliest question (file order) that is ready.
     children: dict[str, list[str]] = {q.id: [] for q in book.questions}
     missing = {qid: len(d) for qid, d in deps.items()}
@@ -106,7 +108,9 @@ def validate_answers(book: Rulebook, answers: Mapping[str, object]) -> list[str]
         q = book.questions_by_id.get(qid)
         if q is None:
             hint = did_you_mean(str(qid), book.questions_by_id)
-            problems.append(f"Answer given for unknown question '{qid}'." + (f" {hint[:1].upper()}{hint[1:]}" if hint else ""))
+            problems.append(
+                f"Answer given for unknown question '{qid}'." + (f" {hint[:1].upper()}{hint[1:]}" if hint else "")
+            )
             continue
         choices = book.choices(q)
         if q.kind == "yes_no" and not isinstance(value, bool):
@@ -120,7 +124,9 @@ def validate_answers(book: Rulebook, answers: Mapping[str, object]) -> list[str]
                 continue
             bad = [v for v in value if v not in choices]
             if bad:
-                problems.append(f"'{qid}': {', '.join(repr(b) for b in bad)} not among its choices ({', '.join(list(choices)[:12])}{'…' if len(choices) > 12 else ''}).")
+                problems.append(
+                    f"'{qid}': {', '.join(repr(b) for b in bad)} not among its choices ({', '.join(list(choices)[:12])}{'…' if len(choices) > 12 else ''})."
+                )
             if len(set(value)) != len(value):
                 problems.append(f"'{qid}' lists a choice twice.")
         elif q.kind == "date" and (not isinstance(value, date) or isinstance(value, bool)):
@@ -193,7 +199,7 @@ def _show(book: Rulebook, qid: str, value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
-        return ", ".join(choices.get(v, v) for v in value) or "none"
+        return ", ".join(choices.get(str(v)) or str(v) for v in value) or "none"
     if isinstance(value, date):
         return value.isoformat()
     return choices.get(str(value), str(value))
@@ -301,7 +307,14 @@ def _pending(book: Rulebook, answers: Mapping[str, AnswerValue], values: Mapping
         if state is None:
             waiting |= qs
     needed = _with_ancestors(book, waiting)
-    return [q for q in _index(book).order if q.id in needed and values[q.id] is UNKNOWN and q.id not in answers and (q.when is None or _eval(q.when, values) is True)]
+    return [
+        q
+        for q in _index(book).order
+        if q.id in needed
+        and values[q.id] is UNKNOWN
+        and q.id not in answers
+        and (q.when is None or _eval(q.when, values) is True)
+    ]
 
 
 def next_question(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | None = None) -> Question | None:
@@ -316,7 +329,16 @@ def _fill(text: str, fields: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: fields.get(m.group(1), m.group(0)), text)
 
 
-def _finding(book: Rulebook, ob: Obligation, state: str, *, item: str | None = None, because: list[Reason] | None = None, why_not: str | None = None, pending: list[str] | None = None) -> Finding:
+def _finding(
+    book: Rulebook,
+    ob: Obligation,
+    state: str,
+    *,
+    item: str | None = None,
+    because: list[Reason] | None = None,
+    why_not: str | None = None,
+    pending: list[str] | None = None,
+) -> Finding:
     citations = list(ob.citations)
     verification = ob.verification
     details: dict[str, str] = {}
@@ -343,7 +365,11 @@ def _finding(book: Rulebook, ob: Obligation, state: str, *, item: str | None = N
     resolved = []
     for c in citations:
         src = book.sources_by_id[c.source]
-        resolved.append(ResolvedCitation(source=src.id, title=src.title, reference=c.ref, url=src.url, quote=c.quote, source_status=src.status))
+        resolved.append(
+            ResolvedCitation(
+                source=src.id, title=src.title, reference=c.ref, url=src.url, quote=c.quote, source_status=src.status
+            )
+        )
     return Finding(
         id=f"{ob.id}[{item}]" if item is not None else ob.id,
         obligation=ob.id,
@@ -363,7 +389,7 @@ def _finding(book: Rulebook, ob: Obligation, state: str, *, item: str | None = N
         checklist=tuple(_fill(line, fields) for line in ob.checklist),
         details=details,
         notes=ob.notes,
-        state=state,  # type: ignore[arg-type]
+        state=state,
         because=tuple(because or ()),
         why_not=why_not,
         pending=tuple(pending or ()),
@@ -379,12 +405,17 @@ def evaluate(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | N
     when_date = as_of or book.meta.as_of
     values = _resolve(book, answers)
     order_rank = {q.id: i for i, q in enumerate(_index(book).order)}
-    buckets: dict[str, list[Finding]] = {k: [] for k in ("applies", "applies_from", "horizon", "not_applicable", "undetermined")}
+    buckets: dict[str, list[Finding]] = {
+        k: [] for k in ("applies", "applies_from", "horizon", "not_applicable", "undetermined")
+    }
     for ob in book.obligations:
         state, waiting = _state(book, ob, values)
         if state is None:
-            pend = sorted(_with_ancestors(book, waiting) & {q for q, v in values.items() if v is UNKNOWN}, key=order_rank.__getitem__)
-            buckets["undetermined"].append(_finding(book, ob, "undetermined", pending=pend))
+            waits_for = sorted(
+                _with_ancestors(book, waiting) & {q for q, v in values.items() if v is UNKNOWN},
+                key=order_rank.__getitem__,
+            )
+            buckets["undetermined"].append(_finding(book, ob, "undetermined", pending=waits_for))
             continue
         if state is False:
             if ob.when is not None and _eval(ob.when, values) is False:
@@ -395,7 +426,11 @@ def evaluate(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | N
                 why = "unless: the exception applies — " + "; ".join(r.text for r in reasons)
             buckets["not_applicable"].append(_finding(book, ob, "not_applicable", why_not=why))
             continue
-        because = _explain(book, ob.when, values, "when", True) if ob.when is not None else [Reason(path="when", text="applies to every product in scope")]
+        because = (
+            _explain(book, ob.when, values, "when", True)
+            if ob.when is not None
+            else [Reason(path="when", text="applies to every product in scope")]
+        )
         if ob.unless is not None:
             because += _explain(book, ob.unless, values, "unless", False)
         if ob.status in _HORIZON:
@@ -411,23 +446,41 @@ def evaluate(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | N
             chosen = values.get(ob.for_each.question)
             items = list(chosen) if isinstance(chosen, list) else []
             if not items:
-                buckets["not_applicable"].append(_finding(book, ob, "not_applicable", why_not=f"for_each: no items chosen in '{ob.for_each.question}'"))
+                buckets["not_applicable"].append(
+                    _finding(
+                        book, ob, "not_applicable", why_not=f"for_each: no items chosen in '{ob.for_each.question}'"
+                    )
+                )
                 continue
         for item in items:
             if kind == "ended":
                 why = f"validity: ceased to apply after {ob.valid_to} (as of {when_date})"
-                buckets["not_applicable"].append(_finding(book, ob, "not_applicable", item=item, why_not=why, because=because))
+                buckets["not_applicable"].append(
+                    _finding(book, ob, "not_applicable", item=item, why_not=why, because=because)
+                )
             else:
                 extra = list(because)
                 if item is not None and ob.for_each is not None:
                     q = book.questions_by_id[ob.for_each.question]
-                    extra.append(Reason(path="for_each", question=q.id, text=f"{q.text} — includes {book.list_items(book.table(ob.for_each.table).list).get(item, item)}"))
+                    extra.append(
+                        Reason(
+                            path="for_each",
+                            question=q.id,
+                            text=f"{q.text} — includes {book.list_items(book.table(ob.for_each.table).list).get(item, item)}",
+                        )
+                    )
                 buckets[kind].append(_finding(book, ob, kind, item=item, because=extra))
     ignored = tuple(q for q in answers if values.get(q) is NA)
     pend = _pending(book, answers, values)
     meta = book.meta
     return Outcome(
-        ruleset=Stamp(title=meta.title, version=meta.version, digest=book.digest, jurisdiction=meta.jurisdiction, reviewed=meta.as_of),
+        ruleset=Stamp(
+            title=meta.title,
+            version=meta.version,
+            digest=book.digest,
+            jurisdiction=meta.jurisdiction,
+            reviewed=meta.as_of,
+        ),
         as_of=when_date,
         answers=dict(answers),
         ignored_answers=ignored,

@@ -17,7 +17,7 @@ from .models import Rulebook
 __all__ = ["build_graph", "lint_rulebook", "to_dot", "to_mermaid"]
 
 
-def build_graph(book: Rulebook) -> nx.DiGraph:
+def build_graph(book: Rulebook) -> nx.DiGraph[str]:
     """The rule graph of a rulebook.
 
     >>> from atmp_pathways.loader import load_rulebook
@@ -25,7 +25,7 @@ def build_graph(book: Rulebook) -> nx.DiGraph:
     >>> g.has_edge("q:uses_widgets", "q:widget_count_large")
     True
     """
-    g = nx.DiGraph()
+    g: nx.DiGraph[str] = nx.DiGraph()
     for q in book.questions:
         g.add_node(f"q:{q.id}", kind="question", label=q.text, topic=book.topic_of[q.id])
     for ob in book.obligations:
@@ -72,7 +72,12 @@ def lint_rulebook(book: Rulebook) -> list[RuleError]:
         names = [n[2:] for n in cycle]
         first = min(range(len(names)), key=lambda i: rank.get(names[i], 0))
         names = names[first:] + names[:first]
-        at(names[0], f"question {names[0]}", "questions form a cycle: " + " → ".join([*names, names[0]]), "a question's `when` may only refer to questions that can be answered before it")
+        at(
+            names[0],
+            f"question {names[0]}",
+            "questions form a cycle: " + " → ".join([*names, names[0]]),
+            "a question's `when` may only refer to questions that can be answered before it",
+        )
     if cycles:
         return problems  # reachability is meaningless until cycles are broken
 
@@ -81,20 +86,45 @@ def lint_rulebook(book: Rulebook) -> list[RuleError]:
         node = f"q:{q.id}"
         users = [n for n in g.successors(node) if not n.startswith("s:")]
         if not users:
-            at(q.id, f"question {q.id}", f"question '{q.id}' is never used: no obligation or question depends on it", "refer to it in a `when`/`unless`, or remove it")
+            at(
+                q.id,
+                f"question {q.id}",
+                f"question '{q.id}' is never used: no obligation or question depends on it",
+                "refer to it in a `when`/`unless`, or remove it",
+            )
         if q.when is not None and not satisfiable(q.when, qmap):
-            at(q.id, f"question {q.id}.when", f"question '{q.id}' can never be asked: its `when` can never hold", "check the values its condition asks for")
+            at(
+                q.id,
+                f"question {q.id}.when",
+                f"question '{q.id}' can never be asked: its `when` can never hold",
+                "check the values its condition asks for",
+            )
     for ob in book.obligations:
-        ok = satisfiable(ob.when, qmap, ob.unless, negate_extra=True) if ob.unless is not None else satisfiable(ob.when, qmap)
+        ok = (
+            satisfiable(ob.when, qmap, ob.unless, negate_extra=True)
+            if ob.unless is not None
+            else satisfiable(ob.when, qmap)
+        )
         if not ok:
-            at(ob.id, f"obligation {ob.id}", f"obligation '{ob.id}' can never apply: its conditions can never hold together", "check `when` and `unless` against the questions' choices and `when`s")
+            at(
+                ob.id,
+                f"obligation {ob.id}",
+                f"obligation '{ob.id}' can never apply: its conditions can never hold together",
+                "check `when` and `unless` against the questions' choices and `when`s",
+            )
     for s in book.sources:
         if g.in_degree(f"s:{s.id}") == 0:
-            at(s.id, f"source {s.id}", f"source '{s.id}' is never cited", "cite it from a question or obligation, or remove it", "warning")
+            at(
+                s.id,
+                f"source {s.id}",
+                f"source '{s.id}' is never cited",
+                "cite it from a question or obligation, or remove it",
+                "warning",
+            )
     return problems
 
 
-def _attrs(g: nx.DiGraph, topics: set[str] | None) -> nx.DiGraph:
+def _attrs(g: nx.DiGraph[str], topics: set[str] | None) -> nx.DiGraph[str]:
     if topics is None:
         return g
     keep = [n for n, d in g.nodes(data=True) if d.get("topic") in topics]
@@ -107,13 +137,17 @@ def to_dot(book: Rulebook, topics: set[str] | None = None) -> str:
     shapes = {"question": "box", "obligation": "note", "source": "ellipse"}
     colours = {"question": "#dbeafe", "obligation": "#dcfce7", "source": "#f3f4f6"}
     lines = ["digraph rules {", "  rankdir=LR;", '  node [style=filled, fontname="Helvetica", fontsize=10];']
-    for n, d in sorted(g.nodes(data=True)):
+    for n in sorted(g.nodes):
+        d = g.nodes[n]
         kind = d.get("kind", "question")
         label = _quote(n.split(":", 1)[1])
-        lines.append(f'  "{_quote(n)}" [label="{label}", shape={shapes[kind]}, fillcolor="{colours[kind]}", tooltip="{_quote(str(d.get("label", "")))}"];')
-    for a, b, d in sorted(g.edges(data=True)):
-        style = ', style=dashed' if d.get("role") in ("unless", "cites") else ""
-        lines.append(f'  "{_quote(a)}" -> "{_quote(b)}" [label="{d.get("role", "")}"{style}];')
+        lines.append(
+            f'  "{_quote(n)}" [label="{label}", shape={shapes[kind]}, fillcolor="{colours[kind]}", tooltip="{_quote(str(d.get("label", "")))}"];'
+        )
+    for a, b in sorted(g.edges):
+        e = g.edges[a, b]
+        style = ", style=dashed" if e.get("role") in ("unless", "cites") else ""
+        lines.append(f'  "{_quote(a)}" -> "{_quote(b)}" [label="{e.get("role", "")}"{style}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -123,14 +157,16 @@ def to_mermaid(book: Rulebook, topics: set[str] | None = None) -> str:
     g = _attrs(build_graph(book), topics)
     out = ["flowchart LR"]
     ids = {n: f"n{i}" for i, n in enumerate(sorted(g.nodes))}
-    for n, d in sorted(g.nodes(data=True)):
+    for n in sorted(g.nodes):
+        d = g.nodes[n]
         name = n.split(":", 1)[1]
         kind = d.get("kind")
         shape = f'["{name}"]' if kind == "question" else f'(["{name}"])' if kind == "source" else f'[/"{name}"/]'
         out.append(f"  {ids[n]}{shape}")
-    for a, b, d in sorted(g.edges(data=True)):
-        arrow = "-.->" if d.get("role") in ("unless", "cites") else "-->"
-        out.append(f"  {ids[a]} {arrow}|{d.get('role', '')}| {ids[b]}")
+    for a, b in sorted(g.edges):
+        e = g.edges[a, b]
+        arrow = "-.->" if e.get("role") in ("unless", "cites") else "-->"
+        out.append(f"  {ids[a]} {arrow}|{e.get('role', '')}| {ids[b]}")
     return "\n".join(out) + "\n"
 
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from ._checks import check_references
 from ._files import FileData, format_path
 from ._yaml import LinePath, YamlProblem, decode_text, parse_yaml
-from .errors import RuleError, RulebookError, did_you_mean
+from .errors import RulebookError, RuleError, did_you_mean
 from .models import DataFile, Rulebook, RulebookMeta, SourcesFile, TopicFile
 
 __all__ = ["RULES_DIR", "load_rulebook"]
@@ -62,7 +62,10 @@ def load_rulebook(rules_dir: str | Path = RULES_DIR, *, strict: bool = True) -> 
             return None
 
     if not root.is_dir():
-        raise RulebookError([RuleError(display_root, None, "", "rules folder not found", "pass the folder that holds rulebook.yaml")], display_root)
+        raise RulebookError(
+            [RuleError(display_root, None, "", "rules folder not found", "pass the folder that holds rulebook.yaml")],
+            display_root,
+        )
     meta_file = read(root / "rulebook.yaml", RulebookMeta)
     topics: list[tuple[str, FileData[TopicFile]]] = []
     sources: list[FileData[SourcesFile]] = []
@@ -73,23 +76,39 @@ def load_rulebook(rules_dir: str | Path = RULES_DIR, *, strict: bool = True) -> 
             path = root / f"{topic}.yaml"
             listed.add(path)
             if not path.exists():
-                problems.append(RuleError(meta_file.display, meta_file.line(("topics", i)), f"topics[{i}]", f"no file {topic}.yaml for topic '{topic}'", "create it or remove the topic"))
+                problems.append(
+                    RuleError(
+                        meta_file.display,
+                        meta_file.line(("topics", i)),
+                        f"topics[{i}]",
+                        f"no file {topic}.yaml for topic '{topic}'",
+                        "create it or remove the topic",
+                    )
+                )
                 continue
-            got = read(path, TopicFile)
-            if got is not None:
-                topics.append((topic, got))
+            topic_file = read(path, TopicFile)
+            if topic_file is not None:
+                topics.append((topic, topic_file))
     if (root / "sources.yaml").exists():
-        got = read(root / "sources.yaml", SourcesFile)
-        if got is not None:
-            sources.append(got)
+        sources_file = read(root / "sources.yaml", SourcesFile)
+        if sources_file is not None:
+            sources.append(sources_file)
     for path in sorted((root / "data").glob("*.yaml")) if (root / "data").is_dir() else []:
         listed.add(path)
-        got = read(path, DataFile)
-        if got is not None:
-            data_files.append(got)
+        data_file = read(path, DataFile)
+        if data_file is not None:
+            data_files.append(data_file)
     for path in sorted(root.glob("*.yaml")):
         if path not in listed:
-            problems.append(RuleError(_display(path), None, "", "file is not a topic listed in rulebook.yaml", f"add '{path.stem}' to topics in rulebook.yaml, or move the file"))
+            problems.append(
+                RuleError(
+                    _display(path),
+                    None,
+                    "",
+                    "file is not a topic listed in rulebook.yaml",
+                    f"add '{path.stem}' to topics in rulebook.yaml, or move the file",
+                )
+            )
 
     if meta_file is None:
         raise RulebookError(problems, display_root)
@@ -138,9 +157,11 @@ def _schema_problems(shown: str, err: ValidationError, lines: dict[LinePath, int
             key = loc[-1]
             allowed = _allowed_keys(err, loc)
             message = f"unexpected key '{key}'"
-            hint = did_you_mean(str(key), allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else "remove it")
+            hint = did_you_mean(str(key), allowed) or (
+                f"allowed keys: {', '.join(allowed)}" if allowed else "remove it"
+            )
             if value is None and " " in str(key):
-                hint = "a comma inside { … } splits the text into keys: quote the whole text, e.g. ref: \"Art 2(1), Annex I\""
+                hint = 'a comma inside { … } splits the text into keys: quote the whole text, e.g. ref: "Art 2(1), Annex I"'
             loc = loc[:-1]
         elif kind == "missing":
             message = f"missing key '{loc[-1]}'"
@@ -155,7 +176,11 @@ def _schema_problems(shown: str, err: ValidationError, lines: dict[LinePath, int
         elif kind in ("date_type", "date_from_datetime_parsing", "date_parsing"):
             message = f"expected a date, got {value!r}"
             hint = "write an ISO date such as 2027-08-07, unquoted"
-        elif kind == "string_pattern_mismatch" and loc and loc[-1] in ("id", "source", "question", "actor", "phase", "list", "table"):
+        elif (
+            kind == "string_pattern_mismatch"
+            and loc
+            and loc[-1] in ("id", "source", "question", "actor", "phase", "list", "table")
+        ):
             message = f"'{value}' is not a valid id"
             hint = "ids are lower_snake_case: a letter, then letters, digits or _"
         elif kind == "literal_error":
@@ -190,9 +215,15 @@ def _allowed_keys(err: ValidationError, loc: LinePath) -> list[str]:
         "any": models.Condition,
         "not": models.Condition,
     }
-    model = table.get(last)
+    model: type[BaseModel] | None = table.get(last)
     if model is None and not names:
-        model = {"TopicFile": models.TopicFile, "RulebookMeta": models.RulebookMeta, "SourcesFile": models.SourcesFile, "DataFile": models.DataFile}.get(err.title)
+        tops: dict[str, type[BaseModel]] = {
+            "TopicFile": models.TopicFile,
+            "RulebookMeta": models.RulebookMeta,
+            "SourcesFile": models.SourcesFile,
+            "DataFile": models.DataFile,
+        }
+        model = tops.get(err.title)
     if model is None:
         return []
     return [f.alias or name for name, f in model.model_fields.items()]

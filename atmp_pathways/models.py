@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cached_property
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -65,8 +65,8 @@ VERIFICATIONS: dict[str, str] = {
     "unverified": "Unverified — confirm with the competent authority",
 }
 
-AnswerValue = Union[bool, str, list[str], date]
-ScalarValue = Union[bool, str]
+AnswerValue = bool | str | list[str] | date
+ScalarValue = bool | str
 
 
 class _Frozen(BaseModel):
@@ -368,4 +368,3 @@ class Rulebook(_Frozen):
 
     def area_of(self, obligation: Obligation) -> str:
         return obligation.area or self.topic_of[obligation.id]
-

@@ -15,7 +15,7 @@ from pathlib import Path
 from ._yaml import YamlProblem, decode_text, parse_yaml
 from .answers import _coerce
 from .engine import evaluate, next_question, validate_answers
-from .errors import RuleError, RulebookError, did_you_mean
+from .errors import RulebookError, RuleError, did_you_mean
 from .models import AnswerValue, Rulebook
 from .outcome import Finding, Outcome
 
@@ -53,7 +53,11 @@ def load_scenarios(paths: Iterable[Path], book: Rulebook) -> list[Scenario]:
             problems.append(RuleError(shown, err.line, "", err.message, err.hint))
             continue
         if not isinstance(data, list):
-            problems.append(RuleError(shown, 1, "", "a scenario file is a list of scenarios", "start each scenario with '- name: …'"))
+            problems.append(
+                RuleError(
+                    shown, 1, "", "a scenario file is a list of scenarios", "start each scenario with '- name: …'"
+                )
+            )
             continue
         names: set[str] = set()
         for i, raw in enumerate(data):
@@ -64,10 +68,22 @@ def load_scenarios(paths: Iterable[Path], book: Rulebook) -> list[Scenario]:
                 continue
             for key in raw:
                 if key not in _ALLOWED:
-                    problems.append(RuleError(shown, lines.get((i, key), line), where, f"unexpected key '{key}'", did_you_mean(str(key), _ALLOWED) or f"allowed: {', '.join(sorted(_ALLOWED))}"))
+                    problems.append(
+                        RuleError(
+                            shown,
+                            lines.get((i, key), line),
+                            where,
+                            f"unexpected key '{key}'",
+                            did_you_mean(str(key), _ALLOWED) or f"allowed: {', '.join(sorted(_ALLOWED))}",
+                        )
+                    )
             name = raw["name"]
             if name in names:
-                problems.append(RuleError(shown, line, where, f"duplicate scenario name '{name}'", "names must be unique within a file"))
+                problems.append(
+                    RuleError(
+                        shown, line, where, f"duplicate scenario name '{name}'", "names must be unique within a file"
+                    )
+                )
             names.add(name)
             answers_raw = raw.get("answers") or {}
             if not isinstance(answers_raw, dict):
@@ -80,24 +96,60 @@ def load_scenarios(paths: Iterable[Path], book: Rulebook) -> list[Scenario]:
             for key in _EXPECT_KEYS:
                 ids = raw.get(key) or []
                 if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
-                    problems.append(RuleError(shown, lines.get((i, key), line), f"{where}.{key}", "expected a list of obligation ids", ""))
+                    problems.append(
+                        RuleError(
+                            shown, lines.get((i, key), line), f"{where}.{key}", "expected a list of obligation ids", ""
+                        )
+                    )
                     continue
                 for j, ident in enumerate(ids):
                     if ident.split("[", 1)[0] not in known:
-                        problems.append(RuleError(shown, lines.get((i, key, j), line), f"{where}.{key}[{j}]", f"unknown obligation '{ident}'", did_you_mean(ident, known)))
+                        problems.append(
+                            RuleError(
+                                shown,
+                                lines.get((i, key, j), line),
+                                f"{where}.{key}[{j}]",
+                                f"unknown obligation '{ident}'",
+                                did_you_mean(ident, known),
+                            )
+                        )
                 expect[key] = tuple(ids)
             asked = raw.get("asked")
             if asked is not None:
                 if not isinstance(asked, list) or not all(isinstance(x, str) for x in asked):
-                    problems.append(RuleError(shown, lines.get((i, "asked"), line), f"{where}.asked", "expected a list of question ids", ""))
+                    problems.append(
+                        RuleError(
+                            shown,
+                            lines.get((i, "asked"), line),
+                            f"{where}.asked",
+                            "expected a list of question ids",
+                            "",
+                        )
+                    )
                     asked = None
                 else:
                     for j, qid in enumerate(asked):
                         if qid not in book.questions_by_id:
-                            problems.append(RuleError(shown, lines.get((i, "asked", j), line), f"{where}.asked[{j}]", f"unknown question '{qid}'", did_you_mean(qid, book.questions_by_id)))
+                            problems.append(
+                                RuleError(
+                                    shown,
+                                    lines.get((i, "asked", j), line),
+                                    f"{where}.asked[{j}]",
+                                    f"unknown question '{qid}'",
+                                    did_you_mean(qid, book.questions_by_id),
+                                )
+                            )
             as_of = raw.get("as_of")
             if as_of is not None and not isinstance(as_of, date):
-                problems.append(RuleError(shown, lines.get((i, "as_of"), line), f"{where}.as_of", f"expected a date, got {as_of!r}", "write YYYY-MM-DD unquoted"))
+                problems.append(
+                    RuleError(
+                        shown,
+                        lines.get((i, "as_of"), line),
+                        f"{where}.as_of",
+                        f"expected a date, got {as_of!r}",
+                        "write YYYY-MM-DD unquoted",
+                    )
+                )
                 as_of = None
             out.append(Scenario(shown, line, name, answers, as_of, expect, tuple(asked) if asked is not None else None))
     if problems:
@@ -127,7 +179,11 @@ def _describe(f: Finding) -> str:
         return f"it does not apply, because: {f.why_not}"
     if f.state == "undetermined":
         return f"it is undetermined; still waiting for: {', '.join(f.pending) or '—'}"
-    label = {"applies": "it applies", "applies_from": f"it applies only from {f.valid_from}", "horizon": "it is on the horizon (not yet law)"}[f.state]
+    label = {
+        "applies": "it applies",
+        "applies_from": f"it applies only from {f.valid_from}",
+        "horizon": "it is on the horizon (not yet law)",
+    }[f.state]
     return f"{label}, because: " + "; ".join(r.text for r in f.because)
 
 
@@ -142,11 +198,15 @@ def run_scenario(book: Rulebook, sc: Scenario) -> tuple[Outcome, list[str]]:
             if key == "does_not_apply":
                 bad = [f for f in hits if f.state != "not_applicable"]
                 if bad or not hits:
-                    failures.append(f"expected not to apply: {ident}\n    {_describe(bad[0]) if bad else 'no such finding in the outcome'}")
+                    failures.append(
+                        f"expected not to apply: {ident}\n    {_describe(bad[0]) if bad else 'no such finding in the outcome'}"
+                    )
                 continue
             want = key
             if not any(f.state == want for f in hits):
-                shown = _describe(hits[0]) if hits else "no such finding in the outcome (per-item instances are id[ITEM])"
+                shown = (
+                    _describe(hits[0]) if hits else "no such finding in the outcome (per-item instances are id[ITEM])"
+                )
                 failures.append(f"expected {key.replace('_', ' ')}: {ident}\n    {shown}")
     if sc.asked is not None:
         asked, missing = replay(book, sc.answers)
@@ -180,7 +240,11 @@ class Coverage:
 def coverage(book: Rulebook, scenarios: Iterable[Scenario], outcomes: dict[str, Outcome] | None = None) -> Coverage:
     """Which questions some scenario's replay asks, and which obligations some scenario
     makes apply (in force, from a date, or on the horizon) and some makes not apply."""
-    cov = Coverage({q.id: False for q in book.questions}, {o.id: False for o in book.obligations}, {o.id: False for o in book.obligations})
+    cov = Coverage(
+        {q.id: False for q in book.questions},
+        {o.id: False for o in book.obligations},
+        {o.id: False for o in book.obligations},
+    )
     for sc in scenarios:
         asked, _ = replay(book, sc.answers)
         for qid in asked:
@@ -192,4 +256,3 @@ def coverage(book: Rulebook, scenarios: Iterable[Scenario], outcomes: dict[str, 
             elif f.state == "not_applicable":
                 cov.not_applies[f.obligation] = True
     return cov
-

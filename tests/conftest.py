@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,21 +21,3 @@ def toy_book() -> Rulebook:
 @pytest.fixture(scope="session")
 def rulebook() -> Rulebook:
     return load_rulebook(ROOT / "rules")
-
-
-@pytest.fixture
-def toy_copy(tmp_path: Path) -> Callable[..., Path]:
-    """Copy the toy rules into tmp; add topic files (name → text) and data files."""
-
-    def make(topics: dict[str, str] | None = None, data: dict[str, str] | None = None) -> Path:
-        dest = tmp_path / "rules"
-        shutil.copytree(TOY, dest)
-        meta = dest / "rulebook.yaml"
-        for name, text in (topics or {}).items():
-            (dest / f"{name}.yaml").write_text(text, encoding="utf-8")
-            meta.write_text(meta.read_text().replace("topics: [widgets, shipping]", "topics: [widgets, shipping, " + name + "]").replace("topics: [widgets, shipping, ", "topics: [widgets, shipping, ", 1), encoding="utf-8")
-        for name, text in (data or {}).items():
-            (dest / "data" / f"{name}.yaml").write_text(text, encoding="utf-8")
-        return dest
-
-    return make

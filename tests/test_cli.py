@@ -28,14 +28,19 @@ def test_check_clean_prints_one_line_summary(capsys: pytest.CaptureFixture[str])
     assert "clean — 4 questions, 5 obligations, 2 sources, 2 topics; version 1.2.3" in out
 
 
-def test_check_broken_lists_problems_and_exits_1(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_broken_lists_problems_and_exits_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     dest = tmp_path / "rules"
     shutil.copytree(TOY, dest)
     (dest / "widgets.yaml").write_text((dest / "widgets.yaml").read_text().replace("actor: maker", "actor: makr", 1))
     code, out, err = run(capsys, "check", "rules")
     assert code == 1 and out == ""
-    assert err.splitlines()[0] == "rules/widgets.yaml:25: obligations[0].actor: unknown actor 'makr' — did you mean 'maker'?"
+    assert (
+        err.splitlines()[0]
+        == "rules/widgets.yaml:25: obligations[0].actor: unknown actor 'makr' — did you mean 'maker'?"
+    )
     assert "Traceback" not in err
 
 
@@ -43,7 +48,13 @@ def test_check_as_a_subprocess_has_no_traceback(tmp_path: Path) -> None:
     dest = tmp_path / "rules"
     shutil.copytree(TOY, dest)
     (dest / "shipping.yaml").write_bytes(b"title: \xff\xfe bad\n")
-    proc = subprocess.run([sys.executable, "-m", "atmp_pathways", "check", str(dest)], capture_output=True, text=True, cwd=ROOT, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "atmp_pathways", "check", str(dest)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     assert proc.returncode == 1
     assert "not UTF-8 text (byte 0xff at offset 7) — save the file as UTF-8" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -117,10 +128,14 @@ def test_schema_is_json_schema_with_forbidden_extras(capsys: pytest.CaptureFixtu
 
 def test_graph_dot_and_mermaid(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "--rules", str(TOY), "graph")[1].startswith("digraph rules {")
-    assert run(capsys, "--rules", str(TOY), "graph", "--format", "mermaid", "--topic", "shipping")[1].startswith("flowchart LR")
+    assert run(capsys, "--rules", str(TOY), "graph", "--format", "mermaid", "--topic", "shipping")[1].startswith(
+        "flowchart LR"
+    )
 
 
-def test_test_command_passes_on_toy_scenarios_and_fails_on_gaps(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_test_command_passes_on_toy_scenarios_and_fails_on_gaps(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     toy_scen = ROOT / "tests" / "fixtures" / "toy_scenarios"
     code, out, _ = run(capsys, "--rules", str(TOY), "test", "--scenarios", str(toy_scen))
     assert code == 0, out

@@ -19,7 +19,9 @@ def test_rules_readme_catalogue_is_in_sync(capsys: pytest.CaptureFixture[str]) -
     assert code == 0, err
 
 
-@pytest.mark.parametrize(("name", "model"), [("topic", TopicFile), ("rulebook", RulebookMeta), ("sources", SourcesFile), ("data", DataFile)])
+@pytest.mark.parametrize(
+    ("name", "model"), [("topic", TopicFile), ("rulebook", RulebookMeta), ("sources", SourcesFile), ("data", DataFile)]
+)
 def test_committed_schemas_match_the_models(name: str, model: type) -> None:
     committed = json.loads((ROOT / "schema" / f"{name}.schema.json").read_text())
     assert committed == model.model_json_schema(by_alias=True), "run `make schema`"

@@ -39,7 +39,12 @@ def test_next_question_skips_a_question_that_can_no_longer_change_anything(toy_b
 
 def test_evaluate_sorts_findings_into_states(toy_book: Rulebook) -> None:
     out = evaluate(toy_book, FULL, date(2026, 6, 1))
-    assert [f.id for f in out.applicable] == ["register_widgets", "label_red_widgets", "customs_notice[NO]", "customs_notice[FI]"]
+    assert [f.id for f in out.applicable] == [
+        "register_widgets",
+        "label_red_widgets",
+        "customs_notice[NO]",
+        "customs_notice[FI]",
+    ]
     assert [f.id for f in out.upcoming] == ["label_all_widgets"]
     assert [f.id for f in out.horizon] == ["widget_tax_proposal"]
     assert out.not_applicable == () and out.undetermined == () and out.complete
@@ -62,7 +67,9 @@ def test_evaluate_why_not_gives_the_first_failing_condition(toy_book: Rulebook) 
 def test_evaluate_why_not_names_the_exception(toy_book: Rulebook) -> None:
     out = evaluate(toy_book, {**FULL, "widget_colour": "green"})
     reg = next(f for f in out.not_applicable if f.id == "register_widgets")
-    assert reg.why_not is not None and reg.why_not.startswith("unless: the exception applies — Which colour are the widgets? — Green")
+    assert reg.why_not is not None and reg.why_not.startswith(
+        "unless: the exception applies — Which colour are the widgets? — Green"
+    )
 
 
 def test_evaluate_why_not_explains_a_question_that_was_not_asked(toy_book: Rulebook) -> None:

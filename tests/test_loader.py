@@ -23,7 +23,14 @@ CASES: dict[str, tuple[int | None, list[str]]] = {
     "norway": (5, ["needs true or false, got 'no'", "yes/no/on/off/NO are text"]),
     "wrong_type": (4, ["obligations[0].title", "Input should be a valid string"]),
     "duplicate_id": (3, ["duplicate id 'register_widgets'", "already defined at", "widgets.yaml:"]),
-    "unknown_question": (8, ["obligations[0].when.all[1].question", "unknown question 'widget_count_larg'", "did you mean 'widget_count_large'?"]),
+    "unknown_question": (
+        8,
+        [
+            "obligations[0].when.all[1].question",
+            "unknown question 'widget_count_larg'",
+            "did you mean 'widget_count_large'?",
+        ],
+    ),
     "unknown_choice": (5, ["'blu' is not a choice of question 'widget_colour'", "did you mean 'blue'?"]),
     "unknown_source": (9, ["unknown source 'widget_ac'", "did you mean 'widget_act'?"]),
     "unknown_list": (6, ["unknown list 'countrie'", "did you mean 'countries'?"]),
@@ -61,7 +68,9 @@ def test_every_invalid_fixture_has_a_case() -> None:
 
 
 @pytest.mark.parametrize("fixture", sorted(CASES))
-def test_loader_reports_each_error_kind_with_file_line_and_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fixture: str) -> None:
+def test_loader_reports_each_error_kind_with_file_line_and_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fixture: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     rules = _copy_with(tmp_path, fixture)
     with pytest.raises(RulebookError) as info:
@@ -86,15 +95,22 @@ def test_loader_reports_problems_in_several_files_in_one_pass(tmp_path: Path, mo
     monkeypatch.chdir(tmp_path)
     rules = _copy_with(tmp_path, "bad_yaml")
     widgets = rules / "widgets.yaml"
-    widgets.write_text(widgets.read_text().replace("{question: widget_colour, in: [red]}", "{question: widget_color, in: [red]}"))
+    widgets.write_text(
+        widgets.read_text().replace("{question: widget_colour, in: [red]}", "{question: widget_color, in: [red]}")
+    )
     shipping = rules / "shipping.yaml"
     shipping.write_text(shipping.read_text().replace("actor: shipper", "actor: shiper"))
-    (rules / "data" / "countries.yaml").write_text((rules / "data" / "countries.yaml").read_text().replace("list: countries", "list: country"))
+    (rules / "data" / "countries.yaml").write_text(
+        (rules / "data" / "countries.yaml").read_text().replace("list: countries", "list: country")
+    )
     with pytest.raises(RulebookError) as info:
         load_rulebook(rules)
     text = str(info.value)
     assert "rules/extra.yaml:5: YAML syntax error" in text
-    assert "rules/widgets.yaml:41: obligations[1].when.question: unknown question 'widget_color' — did you mean 'widget_colour'?" in text
+    assert (
+        "rules/widgets.yaml:41: obligations[1].when.question: unknown question 'widget_color' — did you mean 'widget_colour'?"
+        in text
+    )
     assert "rules/shipping.yaml:15: obligations[0].actor: unknown actor 'shiper' — did you mean 'shipper'?" in text
     assert "rules/data/countries.yaml:8: tables[0].list: unknown list 'country' — did you mean 'countries'?" in text
     assert "in 4 files" in text.splitlines()[-1]
@@ -129,5 +145,7 @@ def test_digest_changes_when_a_rule_changes(tmp_path: Path, toy_book) -> None:  
     dest = tmp_path / "rules"
     shutil.copytree(TOY, dest)
     assert load_rulebook(dest).digest == toy_book.digest
-    (dest / "widgets.yaml").write_text((dest / "widgets.yaml").read_text().replace("Register as a widget maker", "Register"))
+    (dest / "widgets.yaml").write_text(
+        (dest / "widgets.yaml").read_text().replace("Register as a widget maker", "Register")
+    )
     assert load_rulebook(dest).digest != toy_book.digest

@@ -37,7 +37,11 @@ def test_scenario(case: Scenario) -> None:
     assert BOOK is not None
     _, failures = run_scenario(BOOK, case)
     if failures:
-        pytest.fail(f"{case.path}\n  Scenario '{case.name}':\n    " + "\n    ".join(f.replace("\n", "\n    ") for f in failures), pytrace=False)
+        pytest.fail(
+            f"{case.path}\n  Scenario '{case.name}':\n    "
+            + "\n    ".join(f.replace("\n", "\n    ") for f in failures),
+            pytrace=False,
+        )
 
 
 def test_shipped_scenarios_cover_every_question_and_obligation_both_ways() -> None:
@@ -64,20 +68,29 @@ def test_failing_scenario_explains_the_reason_from_the_trace(toy_book: Rulebook,
     )
     (case,) = load_scenarios([f], toy_book)
     _, failures = run_scenario(toy_book, case)
-    assert failures[0] == "expected applies: register_widgets\n    it does not apply, because: when.all[1]: needs widget_count_large is true; answered: no"
-    assert failures[1].startswith("expected not to apply: label_red_widgets\n    it applies, because: Which colour are the widgets? — Red")
+    assert (
+        failures[0]
+        == "expected applies: register_widgets\n    it does not apply, because: when.all[1]: needs widget_count_large is true; answered: no"
+    )
+    assert failures[1].startswith(
+        "expected not to apply: label_red_widgets\n    it applies, because: Which colour are the widgets? — Red"
+    )
     assert "asked: ['uses_widgets', 'widget_count_large', 'widget_colour', 'ship_to']" in failures[2]
 
 
 def test_malformed_scenario_files_are_reported_with_file_and_line(toy_book: Rulebook, tmp_path: Path) -> None:
     f = tmp_path / "broken.yaml"
-    f.write_text("- name: One\n  answers: {uses_widgets: maybe}\n  aplies: [register_widget]\n  applies: [register_widget]\n")
+    f.write_text(
+        "- name: One\n  answers: {uses_widgets: maybe}\n  aplies: [register_widget]\n  applies: [register_widget]\n"
+    )
     with pytest.raises(RulebookError) as info:
         load_scenarios([f], toy_book)
     text = str(info.value)
     assert "broken.yaml:2: [0].answers: 'uses_widgets' needs true or false, got 'maybe'." in text
     assert "broken.yaml:3: [0]: unexpected key 'aplies' — did you mean 'applies'?" in text
-    assert "broken.yaml:4: [0].applies[0]: unknown obligation 'register_widget' — did you mean 'register_widgets'?" in text
+    assert (
+        "broken.yaml:4: [0].applies[0]: unknown obligation 'register_widget' — did you mean 'register_widgets'?" in text
+    )
 
 
 def test_coverage_reports_gaps(toy_book: Rulebook) -> None:
@@ -86,5 +99,3 @@ def test_coverage_reports_gaps(toy_book: Rulebook) -> None:
     assert "question never asked: widget_colour" in cov.gaps()
     assert "obligation never applies: register_widgets" in cov.gaps()
     assert cov.percent < 100
-
-
