@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import heapq
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from ._checks import PLACEHOLDER
 from .errors import AnswersError, did_you_mean
-from .models import AnswerValue, Condition, Obligation, Question, Rulebook
+from .models import AnswerValue, Citation, Condition, Obligation, Question, Rulebook
 from .outcome import Finding, Outcome, Reason, ResolvedCitation, Stamp
 
 __all__ = ["evaluate", "next_question", "pending_questions", "validate_answers", "question_order"]
@@ -50,6 +51,8 @@ _HORIZON = {"agreed_not_in_force", "proposed"}
 class _Index:
     order: tuple[Question, ...]
     ancestors: dict[str, frozenset[str]]
+    rank: dict[str, int]
+    citations: dict[str, tuple[ResolvedCitation, ...]]
 
 
 _CACHE: dict[int, tuple[Rulebook, _Index]] = {}
@@ -88,7 +91,8 @@ def _index(book: Rulebook) -> _Index:
             acc.add(d)
             acc |= ancestors[d]
         ancestors[qid] = frozenset(acc)
-    built = _Index(tuple(book.question(q) for q in final), ancestors)
+    citations = {ob.id: _resolve_citations(book, ob.citations) for ob in book.obligations}
+    built = _Index(tuple(book.question(q) for q in final), ancestors, {q: i for i, q in enumerate(final)}, citations)
     with _LOCK:
         if len(_CACHE) > 16:
             _CACHE.clear()
@@ -324,9 +328,21 @@ def next_question(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: dat
 
 
 def _fill(text: str, fields: Mapping[str, str]) -> str:
-    from ._checks import PLACEHOLDER
-
+    if not fields or "{" not in text:
+        return text
     return PLACEHOLDER.sub(lambda m: fields.get(m.group(1), m.group(0)), text)
+
+
+def _resolve_citations(book: Rulebook, citations: Iterable[Citation]) -> tuple[ResolvedCitation, ...]:
+    out = []
+    for c in citations:
+        src = book.sources_by_id[c.source]
+        out.append(
+            ResolvedCitation(
+                source=src.id, title=src.title, reference=c.ref, url=src.url, quote=c.quote, source_status=src.status
+            )
+        )
+    return tuple(out)
 
 
 def _finding(
@@ -339,7 +355,7 @@ def _finding(
     why_not: str | None = None,
     pending: list[str] | None = None,
 ) -> Finding:
-    citations = list(ob.citations)
+    citations = _index(book).citations[ob.id]
     verification = ob.verification
     details: dict[str, str] = {}
     fields: dict[str, str] = {}
@@ -361,15 +377,7 @@ def _finding(
             row_ver = table.row_verification.get(item, "confirmed")
             if _VERIFY_RANK[row_ver] > _VERIFY_RANK[verification]:
                 verification = row_ver
-            citations.extend(table.row_citations.get(item, ()))
-    resolved = []
-    for c in citations:
-        src = book.sources_by_id[c.source]
-        resolved.append(
-            ResolvedCitation(
-                source=src.id, title=src.title, reference=c.ref, url=src.url, quote=c.quote, source_status=src.status
-            )
-        )
+            citations += _resolve_citations(book, table.row_citations.get(item, ()))
     return Finding(
         id=f"{ob.id}[{item}]" if item is not None else ob.id,
         obligation=ob.id,
@@ -385,7 +393,7 @@ def _finding(
         verification=verification,
         valid_from=ob.valid_from,
         valid_to=ob.valid_to,
-        citations=tuple(resolved),
+        citations=citations,
         checklist=tuple(_fill(line, fields) for line in ob.checklist),
         details=details,
         notes=ob.notes,
@@ -404,7 +412,7 @@ def evaluate(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | N
     _check(book, answers)
     when_date = as_of or book.meta.as_of
     values = _resolve(book, answers)
-    order_rank = {q.id: i for i, q in enumerate(_index(book).order)}
+    order_rank = _index(book).rank
     buckets: dict[str, list[Finding]] = {
         k: [] for k in ("applies", "applies_from", "horizon", "not_applicable", "undetermined")
     }

@@ -115,7 +115,7 @@ class Condition(_Frozen):
                 )
         return self
 
-    @property
+    @cached_property
     def operator(self) -> str:
         """The leaf test ('is', 'in', ...) or the combinator name."""
         for key in ("all", "any", "not_", *_LEAF_OPERATORS):
@@ -123,7 +123,7 @@ class Condition(_Frozen):
                 return key.rstrip("_")
         return ""  # pragma: no cover - validator guarantees a form
 
-    @property
+    @cached_property
     def operand(self) -> object:
         for key in _LEAF_OPERATORS:
             value = getattr(self, key)
