@@ -38,3 +38,13 @@ def test_every_rule_file_declares_its_schema() -> None:
     for path in sorted((ROOT / "rules").rglob("*.yaml")):
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith("# yaml-language-server: $schema="), path
+
+
+@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.yaml")), ids=lambda p: p.name)
+def test_example_answer_files_are_complete_interviews(example) -> None:  # type: ignore[no-untyped-def]
+    from atmp_pathways import evaluate, load_rulebook, parse_answers
+
+    book = load_rulebook(ROOT / "rules")
+    parsed = parse_answers(book, example.read_bytes(), example.name)
+    out = evaluate(book, parsed.answers)
+    assert out.complete and out.applicable
