@@ -125,11 +125,16 @@ def parse_yaml(text: str, name: str = "<text>") -> tuple[Any, dict[LinePath, int
     """Parse one YAML document into plain data and a key-path → line map."""
     if len(text) > MAX_BYTES:
         raise YamlProblem(f"text is {len(text):,} characters; the limit is {MAX_BYTES:,}")
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as err:
+        raise _reader_problem(text, err) from None
     try:
         node = loader.get_single_node()
     except YamlProblem:
         raise
+    except yaml.reader.ReaderError as err:
+        raise _reader_problem(text, err) from None
     except yaml.MarkedYAMLError as err:
         start, found = err.context_mark, err.problem_mark
         mark = start or found
@@ -151,6 +156,17 @@ def parse_yaml(text: str, name: str = "<text>") -> tuple[Any, dict[LinePath, int
     return data, lines
 
 
+def _reader_problem(text: str, err: yaml.reader.ReaderError) -> YamlProblem:
+    """A control or non-printable character (e.g. NUL) the YAML reader refuses."""
+    line = text.count("\n", 0, max(err.position, 0)) + 1
+    char = err.character if isinstance(err.character, str) else chr(err.character)
+    return YamlProblem(
+        f"special characters are not allowed (found U+{ord(char):04X})",
+        line,
+        "remove it; save the file as plain UTF-8 text",
+    )
+
+
 def _build(loader: _Loader, node: Node, path: LinePath, lines: dict[LinePath, int]) -> Any:
     lines[path] = node.start_mark.line + 1
     if node.tag not in _SAFE_TAGS:
@@ -162,6 +178,12 @@ def _build(loader: _Loader, node: Node, path: LinePath, lines: dict[LinePath, in
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:null":
                 raise YamlProblem("keys must be plain text", key_node.start_mark.line + 1)
+            if key_node.tag not in _SAFE_TAGS:
+                raise YamlProblem(
+                    f"tag '{key_node.tag}' is not allowed",
+                    key_node.start_mark.line + 1,
+                    "remove the tag; write plain data",
+                )
             key = loader.construct_object(key_node)
             if isinstance(key, bool):
                 raise YamlProblem(
