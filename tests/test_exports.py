@@ -1,0 +1,398 @@
+"""Checklist exports: golden files, real readers for XLSX/DOCX/PDF, hostile text, speed.
+
+The golden files in ``tests/golden/`` pin the Markdown, CSV and JSON output for
+the toy rulebook. After an intended change, rewrite them and review the diff::
+
+    UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_exports.py -q
+
+PDF text is read back with ``pdftotext`` (poppler-utils) when it is installed;
+without it those assertions are skipped (fpdf2 cannot read PDFs).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+from atmp_pathways import Rulebook, evaluate, load_rulebook, parse_answers
+from atmp_pathways.exports import (
+    DISCLAIMER,
+    EXPORTS,
+    export_filename,
+    to_csv,
+    to_docx,
+    to_json,
+    to_markdown,
+    to_pdf,
+    to_xlsx,
+)
+from atmp_pathways.models import AnswerValue
+from atmp_pathways.outcome import Finding, Outcome
+
+from .conftest import TOY
+
+GOLDEN = Path(__file__).parent / "golden"
+GENERATED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+STAMP_TEXT = "2026-03-01T12:00:00Z"
+TOY_ANSWERS: dict[str, AnswerValue] = {
+    "uses_widgets": True,
+    "widget_count_large": True,
+    "widget_colour": "red",
+    "ship_to": ["NO", "SE"],
+}
+HOSTILE = ('=HYPERLINK("http://x")', "@SUM(1)", "<script>alert(1)</script>", "[x](javascript:alert(1))")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+UNICODE = "Ünïcödé — ≥ 5 é ł ö Ω ☐ “quoted”"
+LONG_WORD = "https://example.org/" + "x" * 400
+
+
+@pytest.fixture(scope="module")
+def toy_outcome(toy_book: Rulebook) -> Outcome:
+    return evaluate(toy_book, TOY_ANSWERS)
+
+
+@pytest.fixture(scope="module")
+def hostile_book(tmp_path_factory: pytest.TempPathFactory) -> Rulebook:
+    """The toy rules with hostile and Unicode text in one obligation's title, description and checklist."""
+    root = tmp_path_factory.mktemp("hostile") / "rules"
+    shutil.copytree(TOY, root)
+    path = root / "widgets.yaml"
+    text = path.read_text(encoding="utf-8")
+    lines = ", ".join(json.dumps(s) for s in (*HOSTILE, "+1 plus", "-2 minus", "\tTab"))
+    text = text.replace("title: Register as a widget maker", f"title: {json.dumps(HOSTILE[2] + ' ' + HOSTILE[0])}")
+    text = text.replace(
+        "description: Makers of many widgets register with the registry.",
+        f"description: {json.dumps(UNICODE + ' ' + HOSTILE[3] + ' `code` # not a heading ' + LONG_WORD)}",
+    )
+    text = text.replace("checklist: [File the registration form]", f"checklist: [{lines}]")
+    path.write_text(text, encoding="utf-8")
+    return load_rulebook(root)
+
+
+@pytest.fixture(scope="module")
+def hostile_outcome(hostile_book: Rulebook) -> Outcome:
+    return evaluate(hostile_book, TOY_ANSWERS)
+
+
+def _checklist_count(outcome: Outcome) -> int:
+    return sum(len(f.checklist) for f in outcome.applicable + outcome.upcoming + outcome.horizon)
+
+
+def _xlsx_texts(data: bytes) -> list[str]:
+    wb = load_workbook(io.BytesIO(data))
+    return [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+
+
+def _docx_text(data: bytes) -> str:
+    doc = Document(io.BytesIO(data))
+    parts = [p.text for p in doc.paragraphs]
+    parts += [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    parts += [p.text for section in doc.sections for p in section.footer.paragraphs]
+    return "\n".join(parts)
+
+
+def _pdf_text(data: bytes, tmp_path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed; PDF text cannot be read back")
+    path = tmp_path / "out.pdf"
+    path.write_bytes(data)
+    result = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True)
+    return result.stdout.decode("utf-8")
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+# ---- golden files --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("ext", "render"), [("md", to_markdown), ("csv", to_csv), ("json", to_json)])
+def test_export_matches_golden_file(
+    ext: str, render: Callable[..., str], toy_book: Rulebook, toy_outcome: Outcome
+) -> None:
+    path = GOLDEN / f"toy_outcome.{ext}"
+    text = render(toy_outcome, toy_book, GENERATED)
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+    assert path.exists(), f"{path} is missing: run with UPDATE_GOLDEN=1"
+    assert text == path.read_bytes().decode("utf-8"), f"{path.name} differs: review, then UPDATE_GOLDEN=1"
+
+
+# ---- every format carries the stamp and the disclaimer -------------------------------------
+
+
+@pytest.mark.parametrize("fmt", list(EXPORTS))
+def test_every_export_carries_stamp_answers_and_disclaimer(
+    fmt: str, toy_book: Rulebook, toy_outcome: Outcome, tmp_path: Path
+) -> None:
+    data = EXPORTS[fmt].render(toy_outcome, toy_book, GENERATED)
+    if fmt == "xlsx":
+        assert isinstance(data, bytes)
+        text = "\n".join(_xlsx_texts(data))
+    elif fmt == "docx":
+        assert isinstance(data, bytes)
+        text = _docx_text(data)
+    elif fmt == "pdf":
+        assert isinstance(data, bytes)
+        text = _pdf_text(data, tmp_path)
+    else:
+        assert isinstance(data, str)
+        text = data
+    for needle in ("Toy widget rules", "1.2.3", toy_book.digest, "2026-01-01", STAMP_TEXT):
+        assert needle in text, needle
+    assert DISCLAIMER in _flat(text)
+    if fmt == "json":
+        assert json.loads(text)["answers"] == TOY_ANSWERS
+    elif fmt != "csv":  # CSV leaves answers out by design (see the exports module docstring)
+        assert "Where do you ship widgets?" in text and "Norway, Sweden" in text
+
+
+def test_generated_at_defaults_to_now_in_utc(toy_book: Rulebook, toy_outcome: Outcome) -> None:
+    stamp = json.loads(to_json(toy_outcome, toy_book))["generated_at"]
+    when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - when).total_seconds()) < 60
+
+
+def test_export_registry_and_file_names(toy_book: Rulebook, toy_outcome: Outcome) -> None:
+    assert list(EXPORTS) == ["md", "csv", "json", "xlsx", "docx", "pdf"]
+    for name, fmt in EXPORTS.items():
+        data = fmt.render(toy_outcome, toy_book, GENERATED)
+        assert isinstance(data, bytes) == (name in ("xlsx", "docx", "pdf")), name
+        assert export_filename(toy_outcome, name) == f"atmp-checklist-2026-01-01-v1.2.3.{fmt.extension}"
+    with pytest.raises(ValueError, match="Unknown export format 'txt'"):
+        export_filename(toy_outcome, "txt")
+
+
+# ---- JSON ----------------------------------------------------------------------------------
+
+
+def test_json_is_stable_and_reads_back_as_answers(toy_book: Rulebook, toy_outcome: Outcome) -> None:
+    text = to_json(toy_outcome, toy_book, GENERATED)
+    doc = json.loads(text)
+    assert list(doc)[:5] == ["ruleset", "as_of", "generated_at", "disclaimer", "complete"]
+    assert doc["ruleset"] == {
+        "title": "Toy widget rules",
+        "version": "1.2.3",
+        "digest": toy_book.digest,
+        "jurisdiction": "Toyland",
+        "reviewed": "2026-01-01",
+    }
+    assert [o["id"] for o in doc["obligations"]] == [f.id for f in toy_outcome.applicable]
+    se = doc["obligations"][-1]
+    assert se["item"] == "SE" and se["verification"] == "unverified"
+    assert se["details"] == {"Authority": "Swedish Customs", "Deadline": "5 days"}
+    assert se["citations"][0]["url"] == "https://example.org/widget-act"
+    assert [o["id"] for o in doc["applies_from"]] == ["label_all_widgets"]
+    assert [o["id"] for o in doc["horizon"]] == ["widget_tax_proposal"]
+    assert parse_answers(toy_book, text.encode()).answers == TOY_ANSWERS
+    assert to_json(toy_outcome, toy_book, GENERATED) == text
+
+
+def test_json_lists_pending_questions_in_asking_order(toy_book: Rulebook) -> None:
+    outcome = evaluate(toy_book, {"uses_widgets": True})
+    doc = json.loads(to_json(outcome, toy_book, GENERATED))
+    assert doc["complete"] is False
+    assert [q["id"] for q in doc["pending_questions"]] == list(outcome.pending_questions)
+    assert doc["pending_questions"][0]["text"] == toy_book.question(outcome.pending_questions[0]).text
+    assert {u["id"] for u in doc["undetermined"]} == {f.id for f in outcome.undetermined}
+    assert all(u["pending"] for u in doc["undetermined"])
+
+
+# ---- Markdown ------------------------------------------------------------------------------
+
+
+def test_markdown_has_phase_area_headings_checkboxes_and_links(toy_book: Rulebook, toy_outcome: Outcome) -> None:
+    md = to_markdown(toy_outcome, toy_book, GENERATED)
+    headings = [line for line in md.splitlines() if line.startswith("#")]
+    assert headings[:5] == [
+        "# Checklist — Toy widget rules",
+        "## Applies now",
+        "### Making",
+        "#### Widgets",
+        "##### Register as a widget maker",
+    ]
+    assert "### Shipping" in headings and "## Applies from a later date" in headings
+    assert "## On the horizon (not yet law)" in headings
+    assert "- [ ] Fix labels to every red widget" in md.splitlines()
+    assert "[Widget Act](https://example.org/widget-act), Art 4" in md
+    assert "**Verification:** Unverified — confirm with the competent authority" in md
+
+
+def test_markdown_lists_undetermined_not_applicable_and_ignored_answers(toy_book: Rulebook) -> None:
+    incomplete = to_markdown(evaluate(toy_book, {"uses_widgets": True}), toy_book, GENERATED)
+    assert "## Still undetermined" in incomplete and "Questions still to answer:" in incomplete
+    assert "1. Do you make more than 100 widgets a year?" in incomplete
+    outcome = evaluate(toy_book, {"uses_widgets": False, "widget_colour": "red"})
+    assert outcome.ignored_answers == ("widget_colour",)
+    md = to_markdown(outcome, toy_book, GENERATED)
+    assert "## Does not apply" in md and "**Label red widgets** (label\\_red\\_widgets)" in md
+    assert "| Which colour are the widgets? | Red (kept, not used) |" in md
+
+
+def test_markdown_neutralises_html_links_and_code(hostile_book: Rulebook, hostile_outcome: Outcome) -> None:
+    md = to_markdown(hostile_outcome, hostile_book, GENERATED)
+    assert not re.search(r"(?<!\\)<script|(?<!\\)\]\(javascript:|(?<!\\)`code", md)
+    assert "\\<script\\>alert(1)\\</script\\>" in md
+    assert "\\[x\\](javascript:alert(1))" in md
+    assert "- [ ] \\-2 minus" in md and "- [ ] \\+1 plus" in md  # not a nested list
+    # Outside link syntax, no unescaped <, [ or ` remains in any line that carries rule text.
+    for line in md.splitlines():
+        body = re.sub(r"^- \[ \] |\[[^\]\\]*\]\(https://[^)\s]*\)", "", line)
+        assert not re.search(r"(?<!\\)[<\[`]", body), line
+
+
+# ---- CSV -----------------------------------------------------------------------------------
+
+
+def test_csv_is_one_row_per_checklist_item(toy_book: Rulebook, toy_outcome: Outcome) -> None:
+    rows = list(csv.DictReader(io.StringIO(to_csv(toy_outcome, toy_book, GENERATED))))
+    assert len(rows) == _checklist_count(toy_outcome) == 7
+    assert [r["checklist_item"] for r in rows[:3]] == ["File the registration form", "Print labels", "Fix labels to every red widget"]  # fmt: skip
+    assert {r["ruleset_digest"] for r in rows} == {toy_book.digest}
+    assert {r["state"] for r in rows} == {"applies", "applies_from", "horizon"}
+    assert rows[1]["valid_to"] == "2026-12-31" and rows[1]["phase"] == "Making"
+
+
+def test_csv_without_checklist_items_still_carries_the_stamp(toy_book: Rulebook) -> None:
+    rows = list(csv.DictReader(io.StringIO(to_csv(evaluate(toy_book, {"uses_widgets": False}), toy_book, GENERATED))))
+    assert len(rows) == 1 and rows[0]["state"] == "none" and rows[0]["ruleset_version"] == "1.2.3"
+
+
+def test_csv_defuses_spreadsheet_formulas(hostile_book: Rulebook, hostile_outcome: Outcome) -> None:
+    rows = list(csv.reader(io.StringIO(to_csv(hostile_outcome, hostile_book, GENERATED))))
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c.startswith(FORMULA_START)]
+    items = [row[15] for row in rows[1:]]
+    assert '\'=HYPERLINK("http://x")' in items and "'@SUM(1)" in items and "'+1 plus" in items
+    assert "'-2 minus" in items and "'\tTab" in items
+    assert "<script>alert(1)</script>" in items  # text, not a formula: kept as is
+
+
+# ---- XLSX ----------------------------------------------------------------------------------
+
+
+def test_xlsx_checklist_sheet_is_ready_to_fill_in(toy_book: Rulebook, toy_outcome: Outcome) -> None:
+    wb = load_workbook(io.BytesIO(to_xlsx(toy_outcome, toy_book, GENERATED)))
+    assert wb.sheetnames == ["Checklist", "Answers", "Not applicable", "About"]
+    ws = wb["Checklist"]
+    header = [c.value for c in ws[1]]
+    assert header[:6] == ["State", "Phase", "Area", "Obligation ID", "Title", "Checklist item"]
+    assert header[-4:] == ["Owner", "Status", "Due date", "Notes"]
+    assert ws.max_row == 1 + _checklist_count(toy_outcome)
+    assert ws.auto_filter.ref == f"A1:Q{ws.max_row}"
+    assert ws.freeze_panes == "A2"
+    assert ws.cell(row=2, column=1).alignment.wrap_text
+    assert ws.column_dimensions["F"].width == 40
+    link = ws.cell(row=2, column=header.index("Link") + 1)
+    assert link.hyperlink is not None and link.hyperlink.target == "https://example.org/widget-act"
+    assert all(ws.cell(row=r, column=14).value is None for r in range(2, ws.max_row + 1))  # Owner left empty
+    about = {row[0].value: row[1].value for row in wb["About"].iter_rows(min_row=2)}
+    assert about["Version"] == "1.2.3" and about["Digest"] == toy_book.digest
+    assert about["Generated at"] == STAMP_TEXT and about["Disclaimer"] == DISCLAIMER
+    answers = [(r[0].value, r[1].value) for r in wb["Answers"].iter_rows(min_row=2)]
+    assert ("Where do you ship widgets?", "Norway, Sweden") in answers
+
+
+def test_xlsx_stores_hostile_text_as_text_never_formulas(hostile_book: Rulebook, hostile_outcome: Outcome) -> None:
+    wb = load_workbook(io.BytesIO(to_xlsx(hostile_outcome, hostile_book, GENERATED)))
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    values = {c.value for c in cells}
+    assert set(HOSTILE) <= values
+    risky = [c for c in cells if str(c.value).startswith(FORMULA_START)]
+    assert risky and all(c.quotePrefix for c in risky)
+
+
+def test_xlsx_and_docx_drop_xml_control_characters(toy_book: Rulebook, toy_outcome: Outcome) -> None:
+    bad = toy_outcome.applicable[0].model_copy(update={"title": "Bell\x07 and tab\x0b"})
+    outcome = toy_outcome.model_copy(update={"applicable": (bad, *toy_outcome.applicable[1:])})
+    assert "Bell and tab" in _xlsx_texts(to_xlsx(outcome, toy_book, GENERATED))
+    assert "Bell and tab" in _docx_text(to_docx(outcome, toy_book, GENERATED))
+
+
+# ---- DOCX ----------------------------------------------------------------------------------
+
+
+def test_docx_has_headings_checkboxes_citations_and_stamp(toy_book: Rulebook, toy_outcome: Outcome) -> None:
+    doc = Document(io.BytesIO(to_docx(toy_outcome, toy_book, GENERATED)))
+    headings = [(p.style.name, p.text) for p in doc.paragraphs if p.style is not None and p.style.name.startswith(("Heading", "Title"))]  # fmt: skip
+    assert headings[:5] == [
+        ("Title", "Checklist — Toy widget rules"),
+        ("Heading 1", "Applies now"),
+        ("Heading 2", "Making"),
+        ("Heading 3", "Widgets"),
+        ("Heading 4", "Register as a widget maker"),
+    ]
+    assert ("Heading 1", "Appendix: your answers") == headings[-1]
+    texts = [p.text for p in doc.paragraphs]
+    assert "☐ Fix labels to every red widget" in texts
+    assert sum(t.startswith("☐ ") for t in texts) == _checklist_count(toy_outcome)
+    assert any(t.startswith("Widget Act, Art 4 — “Every large maker shall register.”") for t in texts)
+    links = {r.target_ref for r in doc.part.rels.values() if r.reltype.endswith("/hyperlink")}
+    assert links == {"https://example.org/widget-act", "https://example.org/widget-tax"}
+    stamp = {row.cells[0].text: row.cells[1].text for row in doc.tables[0].rows}
+    assert stamp["Digest"] == toy_book.digest and stamp["Generated at"] == STAMP_TEXT
+    assert any(DISCLAIMER in t for t in texts)
+
+
+# ---- PDF -----------------------------------------------------------------------------------
+
+
+def test_pdf_is_a_pdf_with_embedded_font_and_page_numbers(
+    toy_book: Rulebook, toy_outcome: Outcome, tmp_path: Path
+) -> None:
+    data = to_pdf(toy_outcome, toy_book, GENERATED)
+    assert data.startswith(b"%PDF-")
+    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", data))
+    assert pages > 0
+    assert b"+DejaVuSans" in data  # the embedded font subset
+    text = _pdf_text(data, tmp_path)
+    assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
+    assert "☐ File the registration form" in _flat(text)
+    assert "Widget Act, Art 4" in text and "https://example.org/widget-act" in text
+
+
+def test_pdf_renders_unicode_and_long_words(hostile_book: Rulebook, hostile_outcome: Outcome, tmp_path: Path) -> None:
+    data = to_pdf(hostile_outcome, hostile_book, GENERATED)
+    assert data.startswith(b"%PDF-")
+    text = _pdf_text(data, tmp_path)
+    assert UNICODE in _flat(text)
+    assert "x" * 60 in text  # the 400-character word is wrapped, not cut off
+    assert HOSTILE[0] in text
+
+
+# ---- speed ---------------------------------------------------------------------------------
+
+
+def _large_outcome(outcome: Outcome, n: int = 100) -> Outcome:
+    base = outcome.applicable
+    findings: list[Finding] = []
+    for i in range(n):
+        f = base[i % len(base)]
+        findings.append(f.model_copy(update={"id": f"{f.id}_{i}", "checklist": f.checklist * 3}))
+    return outcome.model_copy(update={"applicable": tuple(findings)})
+
+
+@pytest.mark.parametrize("fmt", list(EXPORTS))
+def test_each_export_of_100_findings_is_fast(fmt: str, toy_book: Rulebook, toy_outcome: Outcome) -> None:
+    large = _large_outcome(toy_outcome)
+    EXPORTS[fmt].render(large, toy_book, GENERATED)  # warm up imports and font parsing
+    start = time.perf_counter()
+    EXPORTS[fmt].render(large, toy_book, GENERATED)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 1.0, f"{fmt}: {elapsed * 1000:.0f} ms for 100 findings (target 300 ms)"
