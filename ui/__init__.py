@@ -1,0 +1,1 @@
+"""Streamlit rendering for ATMP Pathways. Every decision comes from ``atmp_pathways``."""

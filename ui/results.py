@@ -1,0 +1,190 @@
+"""The results screen: obligations by phase and area, why-not, per Member State, what changes."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+from typing import Literal
+
+import streamlit as st
+
+from atmp_pathways import Finding, Rulebook, evaluate
+from atmp_pathways.exports import DISCLAIMER, EXPORTS, export_filename
+from atmp_pathways.models import VERIFICATIONS, AnswerValue
+from atmp_pathways.outcome import Outcome
+from atmp_pathways.review import (
+    diff_outcomes,
+    escape_markdown,
+    group_findings,
+    item_tables,
+    markdown_link,
+    status_badge,
+)
+
+from . import state
+
+__all__ = ["render", "COMPARE_DEFAULT"]
+
+COMPARE_DEFAULT = date(2027, 9, 1)
+BadgeColour = Literal["blue", "violet", "gray", "green", "orange"]
+_STATUS_COLOURS: dict[str, BadgeColour] = {
+    "binding_law": "blue",
+    "gmp_guideline": "violet",
+    "guidance": "gray",
+    "national_practice": "green",
+    "agreed_not_in_force": "gray",
+    "proposed": "gray",
+}
+
+
+def render(book: Rulebook, answers: dict[str, AnswerValue], as_of: date) -> None:
+    outcome = evaluate(book, answers, as_of)
+    stamp = outcome.ruleset
+    st.header("Your obligations")
+    st.caption(
+        f"{escape_markdown(stamp.title)} · ruleset v{escape_markdown(stamp.version)} (reviewed {stamp.reviewed.isoformat()}) · "
+        f"law as of **{outcome.as_of.isoformat()}** · {len(answers)} answers"
+    )
+    st.warning(escape_markdown(DISCLAIMER), icon=":material/gavel:")
+    counts = st.columns(4)
+    counts[0].metric("Apply now", len(outcome.applicable))
+    counts[1].metric("Apply later", len(outcome.upcoming))
+    counts[2].metric("On the horizon", len(outcome.horizon))
+    counts[3].metric("Do not apply", len(outcome.not_applicable))
+    _downloads(book, outcome)
+    if outcome.undetermined:
+        st.info(
+            f"{len(outcome.undetermined)} obligation(s) still wait for answers; go back to the review screen to finish."
+        )
+    tabs = st.tabs(["Applies now", "Applies later", "On the horizon", "Why not", "Per Member State", "What changes"])
+    with tabs[0]:
+        _grouped(book, outcome.applicable, "Nothing applies now for these answers.")
+    with tabs[1]:
+        st.caption("These obligations apply to you from a later date.")
+        _grouped(book, outcome.upcoming, "Nothing is scheduled to start applying later.")
+    with tabs[2]:
+        st.warning(
+            "**Not law.** Proposals and agreed texts that are not yet in force. Watch them; they bind no one yet.",
+            icon=":material/visibility:",
+        )
+        _grouped(book, outcome.horizon, "Nothing on the horizon for these answers.")
+    with tabs[3]:
+        _why_not(outcome)
+    with tabs[4]:
+        _per_item(book, outcome)
+    with tabs[5]:
+        _what_changes(book, answers, outcome)
+    st.button(
+        "Back to review", key="results_back", icon=":material/arrow_back:", on_click=state.set_view, args=("review",)
+    )
+
+
+def _downloads(book: Rulebook, outcome: Outcome) -> None:
+    st.markdown("**Download the checklist**")
+    row = st.container(horizontal=True, gap="small")
+    for name, fmt in EXPORTS.items():
+        row.download_button(
+            fmt.label,
+            data=partial(fmt.render, outcome, book),  # built only when clicked
+            file_name=export_filename(outcome, name),
+            mime=fmt.mime,
+            on_click="ignore",
+            key=f"export_{name}",
+            icon=":material/download:",
+        )
+
+
+def _grouped(book: Rulebook, findings: tuple[Finding, ...], empty: str) -> None:
+    if not findings:
+        st.caption(empty)
+        return
+    for group in group_findings(book, findings):
+        st.subheader(escape_markdown(group.phase_title))
+        for area, items in group.areas:
+            if area != group.phase_title:
+                st.markdown(f"##### {escape_markdown(area)}")
+            for finding in items:
+                _finding(book, finding)
+
+
+def _finding(book: Rulebook, f: Finding) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{escape_markdown(f.title)}**")
+        badges = st.container(horizontal=True, gap="small")
+        with badges:
+            st.badge(
+                status_badge(f), color="orange" if f.state == "applies_from" else _STATUS_COLOURS.get(f.status, "gray")
+            )
+            st.badge(escape_markdown(book.meta.actors.get(f.actor, f.actor)), icon=":material/person:", color="gray")
+            if f.verification != "confirmed":
+                st.badge(
+                    f"{f.verification.capitalize()}: confirm with the competent authority",
+                    icon=":material/warning:",
+                    color="orange",
+                )
+        st.markdown(escape_markdown(f.description))
+        if f.details:
+            st.table(  # st.table renders Markdown in cells: escape the rule text
+                {
+                    "Detail": [escape_markdown(k) for k in f.details],
+                    "Value": [escape_markdown(v) for v in f.details.values()],
+                }
+            )
+        st.markdown("**Checklist**\n" + "\n".join(f"- [ ] {escape_markdown(item)}" for item in f.checklist))
+        basis = []
+        for c in f.citations:
+            quote = f" — “{escape_markdown(c.quote)}”" if c.quote else ""
+            basis.append(f"- {markdown_link(c.title, c.url)}, {escape_markdown(c.reference)}{quote}")
+        st.markdown("**Legal basis**\n" + "\n".join(basis))
+        if f.verification != "confirmed":
+            st.caption(escape_markdown(VERIFICATIONS.get(f.verification, f.verification)))
+        if f.notes:
+            st.caption(escape_markdown(f.notes))
+        with st.expander("Why this applies"):
+            st.markdown("\n".join(f"- {escape_markdown(r.text)}" for r in f.because) or "No conditions.")
+
+
+def _why_not(outcome: Outcome) -> None:
+    if not outcome.not_applicable:
+        st.caption("Every obligation in the rules applies, or waits for an answer.")
+        return
+    st.caption("Obligations in the rules that do not apply to you, and the first condition that rules each one out.")
+    st.markdown(
+        "\n".join(
+            f"- **{escape_markdown(f.title)}** — {escape_markdown(f.why_not or '')}" for f in outcome.not_applicable
+        )
+    )
+
+
+def _per_item(book: Rulebook, outcome: Outcome) -> None:
+    tables = item_tables(book, outcome.applicable + outcome.upcoming)
+    if not tables:
+        st.caption("No country-by-country obligations for these answers.")
+        return
+    for heading, rows in tables:
+        st.markdown(f"**{escape_markdown(heading)}**")
+        st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def _what_changes(book: Rulebook, answers: dict[str, AnswerValue], outcome: Outcome) -> None:
+    st.caption("The same answers, evaluated as the rules stand on another date.")
+    other_date = st.date_input(
+        "Compare with the law as of", value=COMPARE_DEFAULT, key="compare_date", format="YYYY-MM-DD"
+    )
+    other = evaluate(book, answers, other_date)
+    diff = diff_outcomes(outcome, other)
+    base, then = outcome.as_of.isoformat(), other.as_of.isoformat()
+    if not diff.changed:
+        st.success(f"Nothing changes between {base} and {then}: the same {len(diff.unchanged)} obligation(s) apply.")
+        return
+    if diff.added:
+        st.markdown(
+            f"**Added on {then}** (applies then, not on {base})\n"
+            + "\n".join(f"- :material/add: {escape_markdown(f.title)}" for f in diff.added)
+        )
+    if diff.removed:
+        st.markdown(
+            f"**Removed on {then}** (applies on {base}, not then)\n"
+            + "\n".join(f"- :material/remove: {escape_markdown(f.title)}" for f in diff.removed)
+        )
+    st.caption(f"{len(diff.unchanged)} obligation(s) apply on both dates.")

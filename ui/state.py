@@ -1,0 +1,213 @@
+"""Session state of the wizard, and the callbacks that change it.
+
+``st.session_state["answers"]`` (question id → value) is the only domain state. Beside
+it the wizard keeps where the user is looking (``view``, ``editing``) and one-shot
+messages; everything else — next question, path, outcome — is derived on each rerun.
+The answers are mirrored into the URL (``?a=<token>``) so a refresh or a shared link
+brings them back.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+import streamlit as st
+
+from atmp_pathways import AnswersError, Question, Rulebook, next_question, parse_answers
+from atmp_pathways.answers import MAX_ANSWERS_BYTES
+from atmp_pathways.models import AnswerValue
+from atmp_pathways.review import answered_path, decode_answers, encode_answers
+
+__all__ = [
+    "URL_PARAM",
+    "View",
+    "answers",
+    "apply_answers_file",
+    "as_of",
+    "change_answer",
+    "current_question",
+    "flash",
+    "go_back",
+    "init_state",
+    "pop_flashes",
+    "save_answer",
+    "set_view",
+    "start_over",
+    "sync_url",
+    "widget_key",
+]
+
+URL_PARAM = "a"
+View = Literal["start", "questions", "review", "results"]
+Flash = tuple[Literal["success", "warning", "error"], str, list[str]]
+
+
+def widget_key(question_id: str) -> str:
+    return f"q_{question_id}"
+
+
+def answers() -> dict[str, AnswerValue]:
+    value: dict[str, AnswerValue] = st.session_state["answers"]
+    return value
+
+
+def as_of() -> date:
+    value = st.session_state.get("as_of")
+    return value if isinstance(value, date) else date.today()
+
+
+def init_state(book: Rulebook) -> None:
+    """Set the session up once; restore answers from the URL on the first run."""
+    if "answers" in st.session_state:
+        return
+    st.session_state["answers"] = {}
+    st.session_state["view"] = "start"
+    st.session_state["editing"] = None
+    st.session_state["return_to_review"] = False
+    st.session_state["flashes"] = []
+    token = st.query_params.get(URL_PARAM, "")
+    if not token:
+        return
+    try:
+        loaded = decode_answers(book, token)
+    except AnswersError as err:
+        flash("warning", "The answers in the page address could not be used, so the wizard starts empty.", err.problems)
+        return
+    st.session_state["answers"] = dict(loaded.answers)
+    st.session_state["view"] = "questions"
+    if loaded.warnings:
+        flash("warning", "Answers restored from the page address.", loaded.warnings)
+
+
+def sync_url() -> None:
+    """Mirror the answers into ``?a=``, so a refresh or a shared link restores them."""
+    token = encode_answers(answers())
+    if token and st.query_params.get(URL_PARAM) != token:
+        st.query_params[URL_PARAM] = token
+    elif not token and URL_PARAM in st.query_params:
+        del st.query_params[URL_PARAM]
+
+
+def flash(kind: Literal["success", "warning", "error"], message: str, details: list[str] | None = None) -> None:
+    """Queue a message for the next run (callbacks cannot draw)."""
+    st.session_state.setdefault("flashes", []).append((kind, message, list(details or [])))
+
+
+def pop_flashes() -> list[Flash]:
+    flashes: list[Flash] = st.session_state.get("flashes", [])
+    st.session_state["flashes"] = []
+    return flashes
+
+
+def set_view(view: View) -> None:
+    st.session_state["view"] = view
+    st.session_state["editing"] = None
+    st.session_state["return_to_review"] = False
+
+
+def current_question(book: Rulebook) -> Question | None:
+    """The question on screen: the one being edited, else the engine's next question."""
+    editing = st.session_state.get("editing")
+    if editing is not None and editing in book.questions_by_id:
+        return book.question(editing)
+    return next_question(book, answers())
+
+
+def _clear_widgets() -> None:
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("q_")]:
+        del st.session_state[key]
+
+
+def _widget_value(question: Question) -> Any:
+    value = st.session_state.get(widget_key(question.id))
+    if question.kind == "many_of":
+        return list(value or [])
+    return value
+
+
+def save_answer(book: Rulebook, question_id: str) -> None:
+    """Next/Continue: store the widget's value, then move on.
+
+    After Back, Next steps to the following answered question (prefilled); after
+    Change, it continues with the first unanswered question, or returns to review.
+    """
+    question = book.question(question_id)
+    value = _widget_value(question)
+    if value is None:
+        flash("warning", "Choose an answer first.")
+        return
+    store = answers()
+    store[question_id] = value
+    if st.session_state.get("return_to_review"):
+        st.session_state["editing"] = None
+        if next_question(book, store) is None:
+            set_view("review")
+        return
+    path = answered_path(book, store)
+    position = path.index(question_id) if question_id in path else -1
+    following = path[position + 1] if 0 <= position < len(path) - 1 else None
+    st.session_state["editing"] = following
+
+
+def go_back(book: Rulebook, question_id: str | None) -> None:
+    """Back: the previous question on the path, prefilled; from the first, the start screen.
+
+    A choice made on this screen is kept (not lost), as if Next had been pressed.
+    """
+    question = book.questions_by_id.get(question_id or "")
+    if question is not None:
+        value = _widget_value(question)
+        if value is not None and value != []:
+            answers()[question.id] = value
+    path = answered_path(book, answers())
+    if question_id in path:
+        position = path.index(question_id)
+        target = path[position - 1] if position > 0 else None
+    else:
+        target = path[-1] if path else None
+    if target is None:
+        set_view("start")
+        return
+    st.session_state["view"] = "questions"
+    st.session_state["editing"] = target
+    st.session_state["return_to_review"] = False
+
+
+def change_answer(question_id: str) -> None:
+    """Change (sidebar or review): jump to the question; afterwards continue, then review."""
+    st.session_state["view"] = "questions"
+    st.session_state["editing"] = question_id
+    st.session_state["return_to_review"] = True
+
+
+def start_over() -> None:
+    """Clear every answer (the UI asks for confirmation first)."""
+    st.session_state["answers"] = {}
+    _clear_widgets()
+    set_view("start")
+    flash("success", "All answers cleared.")
+
+
+def apply_answers_file(book: Rulebook, raw: bytes, name: str) -> list[str]:
+    """Load an answers file: replace the answers if it is valid, else keep them.
+
+    Returns the problems ([] on success); messages are queued with ``flash``.
+    """
+    if len(raw) > MAX_ANSWERS_BYTES:
+        problems = [f"{name}: the file is {len(raw):,} bytes; answers files are at most {MAX_ANSWERS_BYTES:,} bytes."]
+    else:
+        try:
+            loaded = parse_answers(book, raw, name=name)
+        except AnswersError as err:
+            problems = err.problems
+        else:
+            st.session_state["answers"] = dict(loaded.answers)
+            if loaded.as_of is not None:
+                st.session_state["as_of"] = loaded.as_of
+            _clear_widgets()
+            set_view("questions")
+            flash("success", f"Loaded {len(loaded.answers)} answers from {name}.", loaded.warnings)
+            return []
+    flash("error", f"{name} was not loaded; your current answers are unchanged.", problems)
+    return problems

@@ -1,0 +1,254 @@
+"""The wizard page: start → one question at a time → review → results."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from atmp_pathways import Question, Rulebook, evaluate, pending_questions
+from atmp_pathways.answers import dump_answers
+from atmp_pathways.review import (
+    answer_label,
+    answered_path,
+    escape_markdown,
+    markdown_link,
+    needs_confirmation,
+    progress,
+    review_rows,
+)
+
+from . import results, state
+
+__all__ = ["render"]
+
+_YES_NO = {True: "Yes", False: "No"}
+
+
+def render(book: Rulebook) -> None:
+    state.init_state(book)
+    _show_flashes()
+    view = st.session_state["view"]
+    question = state.current_question(book) if view == "questions" else None
+    if view == "questions" and question is None:
+        state.set_view("review")
+        view = "review"
+    _sidebar(book, view)
+    if view == "start":
+        _start(book)
+    elif question is not None:
+        _question(book, question)
+    elif view == "review":
+        _review(book)
+    else:
+        results.render(book, state.answers(), state.as_of())
+    state.sync_url()
+
+
+def _show_flashes() -> None:
+    for kind, message, details in state.pop_flashes():
+        text = escape_markdown(message) + "".join(f"\n- {escape_markdown(d)}" for d in details)
+        {"success": st.success, "warning": st.warning, "error": st.error}[kind](text)
+
+
+def _as_of_input(where: DeltaGenerator) -> None:
+    where.date_input(
+        "Law as of",
+        value=date.today(),
+        key="as_of",
+        help="Obligations are evaluated as the rules stand on this date.",
+        format="YYYY-MM-DD",
+        bind="query-params",
+        persist_state="session",
+    )
+
+
+def _start(book: Rulebook) -> None:
+    meta = book.meta
+    st.title(meta.title)
+    st.markdown(
+        "Answer a few questions about your product and your plans; get the obligations that "
+        "apply, with their legal basis and a checklist you can download."
+    )
+    st.info(
+        f"**Decision support, not legal advice.** It covers {escape_markdown(meta.jurisdiction)} law as "
+        f"encoded in ruleset **v{escape_markdown(meta.version)}**, reviewed **{meta.as_of.isoformat()}**. "
+        f"{escape_markdown(meta.scope)}",
+        icon=":material/info:",
+    )
+    _as_of_input(st.container())
+    count = len(state.answers())
+    label = f"Continue ({count} answers so far)" if count else "Start"
+    st.button(label, type="primary", key="start", on_click=state.set_view, args=("questions",))
+    st.subheader("Resume")
+    st.markdown(
+        "The page address keeps your answers: bookmark it, or share it, to come back later. "
+        "Or load an answers file you saved earlier."
+    )
+    st.file_uploader(
+        "Load a saved answers file (JSON or YAML)",
+        type=["json", "yaml", "yml"],
+        key="upload",
+        on_change=_on_upload,
+        args=(book,),
+        max_upload_size=1,
+    )
+
+
+def _on_upload(book: Rulebook) -> None:
+    uploaded = st.session_state.get("upload")
+    if uploaded is not None:
+        state.apply_answers_file(book, uploaded.getvalue(), uploaded.name)
+
+
+def _sources(book: Rulebook, question: Question) -> str:
+    lines = []
+    for citation in question.citations:
+        source = book.sources_by_id.get(citation.source)
+        if source is None:
+            continue
+        line = f"- {markdown_link(source.title, source.url)}, {escape_markdown(citation.ref)}"
+        if citation.quote:
+            line += f" — “{escape_markdown(citation.quote)}”"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _question(book: Rulebook, question: Question) -> None:
+    stored = state.answers().get(question.id)
+    done, remaining = progress(book, state.answers())
+    total = max(done + remaining, 1)
+    st.progress(min(done / total, 1.0), text=f"{done} answered · about {remaining} to go")
+    st.caption(escape_markdown(book.topic_titles.get(book.topic_of.get(question.id, ""), "")))
+    label = escape_markdown(question.text)
+    st.subheader(label)  # the widget keeps the same label for screen readers, visually collapsed
+    key = state.widget_key(question.id)
+    if question.kind == "yes_no":
+        options: list[object] = [True, False]
+        st.radio(
+            label,
+            options,
+            index=options.index(stored) if stored in options else None,
+            key=key,
+            format_func=_YES_NO.__getitem__,
+            label_visibility="collapsed",
+        )
+    elif question.kind == "one_of":
+        choices = book.choices(question)
+        ids = list(choices)
+        st.radio(
+            label,
+            ids,
+            index=ids.index(stored) if isinstance(stored, str) and stored in ids else None,
+            key=key,
+            format_func=choices.__getitem__,
+            label_visibility="collapsed",
+        )
+    elif question.kind == "many_of":
+        choices = book.choices(question)
+        default = [v for v in stored if v in choices] if isinstance(stored, list) else []
+        st.multiselect(
+            label,
+            list(choices),
+            default=default,
+            key=key,
+            format_func=choices.__getitem__,
+            placeholder="Choose all that apply — leave empty if none",
+            label_visibility="collapsed",
+        )
+    else:
+        st.date_input(
+            label,
+            value=stored if isinstance(stored, date) else None,
+            key=key,
+            format="YYYY-MM-DD",
+            label_visibility="collapsed",
+        )
+    st.caption(escape_markdown(question.help))
+    with st.expander("Why we ask: legal source"):
+        st.markdown(_sources(book, question))
+    buttons = st.container(horizontal=True)
+    buttons.button("Back", key="back", icon=":material/arrow_back:", on_click=state.go_back, args=(book, question.id))
+    buttons.button(
+        "Next",
+        key="next",
+        type="primary",
+        icon=":material/arrow_forward:",
+        icon_position="right",
+        on_click=state.save_answer,
+        args=(book, question.id),
+    )
+    if question.id in state.answers():
+        buttons.button(
+            "Skip to the first unanswered question",
+            key="skip",
+            type="tertiary",
+            on_click=state.set_view,
+            args=("questions",),
+        )
+
+
+def _review(book: Rulebook) -> None:
+    answers = state.answers()
+    outcome = evaluate(book, answers, state.as_of())
+    st.header("Review your answers")
+    st.caption(
+        "Check every answer before you see the results. Change any of them; the wizard then asks whatever else it needs."
+    )
+    for row in review_rows(book, answers, outcome):
+        text, change = st.columns([5, 1], vertical_alignment="center")
+        note = "" if row.used else "  \n*kept, not used — this question is no longer asked*"
+        text.markdown(f"**{escape_markdown(row.question)}**  \n{escape_markdown(row.answer)}{note}")
+        change.button(
+            "Change", key=f"review_change_{row.question_id}", on_click=state.change_answer, args=(row.question_id,)
+        )
+    if not answers:
+        st.info("No answers yet.")
+    pending = pending_questions(book, answers)
+    if pending:
+        st.warning(f"{len(pending)} question(s) still to answer; the results will be incomplete.")
+    buttons = st.container(horizontal=True)
+    path = answered_path(book, answers)
+    buttons.button(
+        "Back",
+        key="review_back",
+        icon=":material/arrow_back:",
+        on_click=state.go_back,
+        args=(book, path[-1] if path else None),
+    )
+    buttons.button("See results", key="see_results", type="primary", on_click=state.set_view, args=("results",))
+
+
+def _sidebar(book: Rulebook, view: str) -> None:
+    answers = state.answers()
+    with st.sidebar:
+        if view != "start":
+            _as_of_input(st.sidebar)
+        st.subheader("Your answers")
+        path = answered_path(book, answers)
+        if not path:
+            st.caption("None yet.")
+        for qid in path:
+            text, change = st.columns([4, 2], vertical_alignment="center")
+            text.markdown(
+                f"{escape_markdown(book.question(qid).text)}  \n**{escape_markdown(answer_label(book, qid, answers[qid]))}**"
+            )
+            change.button("Change", key=f"change_{qid}", type="tertiary", on_click=state.change_answer, args=(qid,))
+        extra = len(answers) - len(path)
+        if extra > 0:
+            st.caption(f"{extra} more answer(s) kept but not used now; see the review screen.")
+        st.download_button(
+            "Save answers (JSON)",
+            data=dump_answers(answers, state.as_of(), book),
+            file_name="atmp-answers.json",
+            mime="application/json",
+            on_click="ignore",
+            key="save_answers",
+            icon=":material/save:",
+            disabled=not answers,
+        )
+        if needs_confirmation(answers):
+            with st.popover("Start over", icon=":material/restart_alt:"):
+                st.markdown(f"This clears all **{len(answers)}** answers. Save them first if you may need them.")
+                st.button("Yes, clear my answers", key="confirm_start_over", type="primary", on_click=state.start_over)
