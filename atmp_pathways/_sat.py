@@ -7,7 +7,7 @@ satisfiable), so the check never reports a false problem; it may miss a few.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from .models import Condition, Question
@@ -168,8 +168,7 @@ def _term_ok(term: Term, questions: dict[str, Question], seen: frozenset[str]) -
             relevance = _dnf(q.when, questions, False)
             if relevance is None:
                 return True
-            base = {k: replace(v) for k, v in term.items()}
-            combined = _and([base], relevance)
+            combined = _and([term], relevance)  # _and copies the term; _C is frozen, so no deep copy
             if combined is None:
                 return True
             return any(_term_ok(t, questions, seen | {qid}) for t in combined)

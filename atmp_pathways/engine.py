@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from ._checks import PLACEHOLDER
@@ -53,6 +53,21 @@ class _Index:
     ancestors: dict[str, frozenset[str]]
     rank: dict[str, int]
     citations: dict[str, tuple[ResolvedCitation, ...]]
+    # (obligation id, item) → the answer-independent fields of its Finding, filled on first use.
+    static: dict[tuple[str, str | None], dict[str, object]] = field(default_factory=dict)
+
+
+class _Values(dict[str, object]):
+    """Resolved answers; once complete, ``memo`` caches combinator results by condition id.
+
+    The memo lives for one call only (one ``_resolve``), so it needs no lock.
+    """
+
+    __slots__ = ("memo",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.memo: dict[int, Tri] | None = None
 
 
 _CACHE: dict[int, tuple[Rulebook, _Index]] = {}
@@ -146,7 +161,7 @@ def _check(book: Rulebook, answers: Mapping[str, AnswerValue]) -> None:
 
 def _resolve(book: Rulebook, answers: Mapping[str, AnswerValue]) -> dict[str, object]:
     """question id → answer, NA (not asked) or UNKNOWN, in asking order."""
-    values: dict[str, object] = {}
+    values = _Values()
     for q in _index(book).order:
         relevant: Tri = True if q.when is None else _eval(q.when, values)
         if relevant is False:
@@ -155,6 +170,7 @@ def _resolve(book: Rulebook, answers: Mapping[str, AnswerValue]) -> dict[str, ob
             values[q.id] = UNKNOWN
         else:
             values[q.id] = answers.get(q.id, UNKNOWN)
+    values.memo = {}  # values are final: conditions may now be cached
     return values
 
 
@@ -183,6 +199,16 @@ def _leaf(cond: Condition, value: object) -> Tri:
 def _eval(cond: Condition, values: Mapping[str, object]) -> Tri:
     if cond.question is not None:
         return _leaf(cond, values.get(cond.question, UNKNOWN))
+    memo = values.memo if isinstance(values, _Values) else None
+    if memo is None:
+        return _eval_tree(cond, values)
+    key = id(cond)  # conditions belong to the rulebook, which outlives the call
+    if key not in memo:
+        memo[key] = _eval_tree(cond, values)
+    return memo[key]
+
+
+def _eval_tree(cond: Condition, values: Mapping[str, object]) -> Tri:
     if cond.not_ is not None:
         inner = _eval(cond.not_, values)
         return None if inner is None else not inner
@@ -355,6 +381,22 @@ def _finding(
     why_not: str | None = None,
     pending: list[str] | None = None,
 ) -> Finding:
+    static = _index(book).static
+    key = (ob.id, item)
+    fixed = static.get(key)
+    if fixed is None:
+        fixed = static[key] = _static_fields(book, ob, item)
+    return Finding(
+        **fixed,
+        state=state,
+        because=tuple(because or ()),
+        why_not=why_not,
+        pending=tuple(pending or ()),
+    )
+
+
+def _static_fields(book: Rulebook, ob: Obligation, item: str | None) -> dict[str, object]:
+    """The fields of a finding that do not depend on the answers (cached per rulebook)."""
     citations = _index(book).citations[ob.id]
     verification = ob.verification
     details: dict[str, str] = {}
@@ -378,7 +420,7 @@ def _finding(
             if _VERIFY_RANK[row_ver] > _VERIFY_RANK[verification]:
                 verification = row_ver
             citations += _resolve_citations(book, table.row_citations.get(item, ()))
-    return Finding(
+    return dict(
         id=f"{ob.id}[{item}]" if item is not None else ob.id,
         obligation=ob.id,
         item=item,
@@ -397,10 +439,6 @@ def _finding(
         checklist=tuple(_fill(line, fields) for line in ob.checklist),
         details=details,
         notes=ob.notes,
-        state=state,
-        because=tuple(because or ()),
-        why_not=why_not,
-        pending=tuple(pending or ()),
     )
 
 
@@ -416,13 +454,12 @@ def evaluate(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | N
     buckets: dict[str, list[Finding]] = {
         k: [] for k in ("applies", "applies_from", "horizon", "not_applicable", "undetermined")
     }
+    # Once, not per obligation: this was O(obligations × questions).
+    unknown = {q for q, v in values.items() if v is UNKNOWN}
     for ob in book.obligations:
         state, waiting = _state(book, ob, values)
         if state is None:
-            waits_for = sorted(
-                _with_ancestors(book, waiting) & {q for q, v in values.items() if v is UNKNOWN},
-                key=order_rank.__getitem__,
-            )
+            waits_for = sorted(_with_ancestors(book, waiting) & unknown, key=order_rank.__getitem__)
             buckets["undetermined"].append(_finding(book, ob, "undetermined", pending=waits_for))
             continue
         if state is False:
@@ -478,7 +515,7 @@ def evaluate(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | N
                         )
                     )
                 buckets[kind].append(_finding(book, ob, kind, item=item, because=extra))
-    ignored = tuple(q for q in answers if values.get(q) is NA)
+    ignored = tuple(sorted((q for q in answers if values.get(q) is NA), key=_index(book).rank.__getitem__))
     pend = _pending(book, answers, values)
     meta = book.meta
     return Outcome(
