@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from atmp_pathways import Rulebook, RulebookError, load_rulebook
-from ui import rule_map, wizard
+from ui import rule_map, state, wizard
 
 RULES_DIR = Path(os.environ.get("ATMP_RULES_DIR") or Path(__file__).resolve().parent / "rules")
 
@@ -43,7 +43,12 @@ def _wizard_page() -> None:
 
 def _rule_map_page() -> None:
     st.set_page_config(layout="wide")  # the graph and the source table need the room
-    rule_map.render(_book_or_stop())
+    book = _book_or_stop()
+    # Switching pages drops the query string: put ?a= back, so a refresh here keeps the answers
+    # (and a shared /rule-map?a=… link brings them to the wizard).
+    state.init_state(book)
+    state.sync_url()
+    rule_map.render(book)
 
 
 st.set_page_config(page_title="ATMP Pathways", page_icon=":material/genetics:", layout="centered")

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "ID_PATTERN",
@@ -23,6 +23,7 @@ __all__ = [
     "AnswerValue",
     "Citation",
     "Condition",
+    "FrozenDict",
     "DataList",
     "DataTable",
     "ForEach",
@@ -64,6 +65,36 @@ VERIFICATIONS: dict[str, str] = {
     "secondary": "Secondary source only — confirm with the competent authority",
     "unverified": "Unverified — confirm with the competent authority",
 }
+
+
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A dict that refuses changes: the cached rulebook is shared by every session.
+
+    >>> d = FrozenDict({"a": 1})
+    >>> d["b"] = 2
+    Traceback (most recent call last):
+    TypeError: rulebook data is read-only
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("rulebook data is read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[object, object]]]:
+        return (FrozenDict, (dict(self),))
+
+
+def _freeze(value: dict[K, V]) -> dict[K, V]:
+    return FrozenDict(value)
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+_FROZEN = AfterValidator(_freeze)
+Frozen = Annotated[dict[K, V], _FROZEN]
 
 AnswerValue = bool | str | list[str] | date
 ScalarValue = bool | str
@@ -213,7 +244,7 @@ class Question(_Frozen):
     text: Text
     help: Text
     kind: QuestionKind
-    choices: dict[str, Text] | None = None
+    choices: Frozen[str, Text] | None = None
     choices_from: Id | None = Field(default=None, description="id of a shared list in rules/data/")
     when: Condition | None = None
     citations: tuple[Citation, ...] = Field(min_length=1)
@@ -263,7 +294,7 @@ class DataList(_Frozen):
 
     id: Id
     title: Text
-    items: dict[str, Text] = Field(min_length=1)
+    items: Frozen[str, Text] = Field(min_length=1)
 
 
 class DataTable(_Frozen):
@@ -272,10 +303,10 @@ class DataTable(_Frozen):
     id: Id
     title: Text
     list: Id
-    columns: dict[Id, Text] = Field(min_length=1)
-    rows: dict[str, dict[Id, str]]
-    row_verification: dict[str, Verification] = Field(default_factory=dict)
-    row_citations: dict[str, tuple[Citation, ...]] = Field(default_factory=dict)
+    columns: Frozen[Id, Text] = Field(min_length=1)
+    rows: Frozen[str, Frozen[Id, str]]
+    row_verification: Frozen[str, Verification] = Field(default_factory=FrozenDict)
+    row_citations: Frozen[str, tuple[Citation, ...]] = Field(default_factory=FrozenDict)
 
 
 class RulebookMeta(_Frozen):
@@ -285,8 +316,8 @@ class RulebookMeta(_Frozen):
     as_of: date
     scope: Text
     topics: tuple[Id, ...] = Field(min_length=1)
-    actors: dict[Id, Text] = Field(min_length=1)
-    phases: dict[Id, Text] = Field(min_length=1)
+    actors: Frozen[Id, Text] = Field(min_length=1)
+    phases: Frozen[Id, Text] = Field(min_length=1)
 
 
 class TopicFile(_Frozen):
@@ -316,32 +347,32 @@ class Rulebook(_Frozen):
     sources: tuple[Source, ...]
     lists: tuple[DataList, ...]
     tables: tuple[DataTable, ...]
-    topic_of: dict[str, str] = Field(description="question/obligation id → topic (file stem)")
-    topic_titles: dict[str, str]
+    topic_of: Frozen[str, str] = Field(description="question/obligation id → topic (file stem)")
+    topic_titles: Frozen[str, str]
     digest: str
-    locations: dict[str, tuple[str, int]] = Field(
-        default_factory=dict, description="id → (file, line) where it is defined"
+    locations: Frozen[str, tuple[str, int]] = Field(
+        default_factory=FrozenDict, description="id → (file, line) where it is defined"
     )
 
     @cached_property
     def questions_by_id(self) -> dict[str, Question]:
-        return {q.id: q for q in self.questions}
+        return FrozenDict({q.id: q for q in self.questions})
 
     @cached_property
     def obligations_by_id(self) -> dict[str, Obligation]:
-        return {o.id: o for o in self.obligations}
+        return FrozenDict({o.id: o for o in self.obligations})
 
     @cached_property
     def sources_by_id(self) -> dict[str, Source]:
-        return {s.id: s for s in self.sources}
+        return FrozenDict({s.id: s for s in self.sources})
 
     @cached_property
     def lists_by_id(self) -> dict[str, DataList]:
-        return {lst.id: lst for lst in self.lists}
+        return FrozenDict({lst.id: lst for lst in self.lists})
 
     @cached_property
     def tables_by_id(self) -> dict[str, DataTable]:
-        return {t.id: t for t in self.tables}
+        return FrozenDict({t.id: t for t in self.tables})
 
     def question(self, question_id: str) -> Question:
         return self.questions_by_id[question_id]

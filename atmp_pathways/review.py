@@ -21,7 +21,7 @@ import re
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from .answers import MAX_ANSWERS_BYTES, AnswersFile, dump_answers, parse_answers
 from .engine import next_question, pending_questions
@@ -37,6 +37,7 @@ __all__ = [
     "answer_label",
     "answered_path",
     "area_title",
+    "change_dates",
     "decode_answers",
     "diff_outcomes",
     "encode_answers",
@@ -274,6 +275,28 @@ def diff_outcomes(base: Outcome, other: Outcome) -> OutcomeDiff:
         removed=tuple(f for fid, f in before.items() if fid not in after),
         unchanged=tuple(f for fid, f in after.items() if fid in before),
     )
+
+
+def change_dates(outcome: Outcome) -> list[date]:
+    """Days after ``outcome.as_of`` on which an obligation starts, or stops, applying.
+
+    A start is an upcoming obligation's ``valid_from``; a stop is the day after an
+    applicable obligation's ``valid_to`` (so a Directive ending on 6 August and a
+    Regulation starting on 7 August give one date).
+
+    >>> from datetime import date
+    >>> from atmp_pathways.engine import evaluate
+    >>> from atmp_pathways.loader import load_rulebook
+    >>> book = load_rulebook("tests/fixtures/toy_rules")
+    >>> answers = {"uses_widgets": True, "widget_count_large": False, "widget_colour": "red"}
+    >>> change_dates(evaluate(book, answers, date(2026, 6, 1)))
+    [datetime.date(2027, 1, 1)]
+    >>> change_dates(evaluate(book, answers, date(2027, 2, 1)))
+    []
+    """
+    days = {f.valid_from for f in outcome.upcoming if f.valid_from is not None}
+    days |= {f.valid_to + timedelta(days=1) for f in outcome.applicable if f.valid_to is not None}
+    return sorted(d for d in days if d > outcome.as_of)
 
 
 def encode_answers(answers: Mapping[str, AnswerValue]) -> str:

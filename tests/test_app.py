@@ -90,6 +90,8 @@ def test_journey_reaches_results_with_expected_obligations(app: AppTest) -> None
     assert "Customs notice for Norway" in text
     assert "Pay the proposed widget tax" in text  # on the horizon
     assert "Not law" in text
+    per_country = _tab_text(app, "Per country")
+    assert "**Norway**" in per_country and "**Sweden**" in per_country
     downloads = {b.key for b in app.get("download_button")}
     assert {f"export_{name}" for name in ("md", "csv", "json", "xlsx", "docx", "pdf")} <= downloads
     assert app.session_state["answers"] == TOY_ANSWERS
@@ -170,12 +172,15 @@ def test_what_changes_marks_added_and_removed_obligations(app: AppTest) -> None:
     app.date_input(key="compare_date").set_value(date(2027, 2, 1)).run()
     assert not app.exception
     text = _text(app)
-    added = text.split("Added on 2027-02-01")[1].split("Removed on")[0]
-    removed = text.split("Removed on 2027-02-01")[1]
-    assert "Label all widgets" in added and "Label red widgets" not in added
-    assert "Label red widgets" in removed
+    assert "obligations start or stop applying on: 2027-01-01" in text
+    added = text.split("Apply on 2027-02-01, not on 2026-06-01")[1].split("no longer on")[0]
+    removed = text.split("Apply on 2026-06-01, no longer on 2027-02-01")[1]
+    assert "Label all widgets *(from 2027-01-01)*" in added and "Label red widgets" not in added
+    assert "Label red widgets *(until 2026-12-31)*" in removed
     later = _tab_text(app, "Applies later")
     assert "Label all widgets" in later and "Applies from 2027-01-01" in later
+    now = _tab_text(app, "Applies now")
+    assert "Label red widgets" in now and "Until 2026-12-31" in now  # says when it stops applying
 
 
 def test_upload_valid_file_restores_answers(app: AppTest) -> None:

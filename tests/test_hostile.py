@@ -74,42 +74,10 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], tuple[str, ...], int | None]] = {
 }
 
 
-def _escapes(text: str) -> bool:
-    """True if parse_yaml lets a non-YamlProblem exception out for ``text`` (a known bug)."""
-    from atmp_pathways._yaml import YamlProblem, parse_yaml
-
-    try:
-        parse_yaml(text, "x.yaml")
-    except YamlProblem:
-        return False
-    except Exception:  # noqa: BLE001 - the bug being detected
-        return True
-    return False
-
-
-def _reader_bug() -> bool:
-    # parse_yaml builds the Reader before its try block: yaml.reader.ReaderError escapes.
-    return _escapes("a: \x00")
-
-
-def _key_tag_bug() -> bool:
-    # _build constructs a key before checking its tag: yaml.constructor.ConstructorError escapes.
-    return _escapes("? !!python/module:os\n: 1\n")
-
-
-KNOWN_BUGS = {
-    "nul_byte": (_reader_bug, "engine bug: ReaderError escapes parse_yaml for control characters"),
-    "nul_in_key": (_reader_bug, "engine bug: ReaderError escapes parse_yaml for control characters"),
-    "python_module_key": (_key_tag_bug, "engine bug: ConstructorError escapes parse_yaml for a tagged key"),
-}
-
-
 def _params() -> list[Any]:
     out = []
     for name in HOSTILE:
-        bug = KNOWN_BUGS.get(name)
-        marks = [pytest.mark.xfail(strict=True, reason=bug[1])] if bug and bug[0]() else []
-        out.append(pytest.param(name, marks=marks, id=name))
+        out.append(pytest.param(name, id=name))
     return out
 
 
@@ -177,9 +145,6 @@ def test_answers_just_over_the_size_cap_are_refused_and_just_under_are_read(toy_
         parse_answers(toy_book, under + b"#")
 
 
-@pytest.mark.xfail(
-    _reader_bug(), strict=True, reason="engine bug: ReaderError escapes parse_yaml for control characters"
-)
 @pytest.mark.parametrize("char", ["\x00", "\x08", "\x1b", "\ufffe"])
 def test_control_characters_are_refused_with_answers_error(toy_book: Any, char: str) -> None:
     with pytest.raises(AnswersError, match="answers file:1"):

@@ -88,13 +88,6 @@ def _dict_fields_mutable() -> bool:
     return True
 
 
-@pytest.mark.xfail(
-    _dict_fields_mutable(),
-    strict=True,
-    reason="dict fields (topic_of, choices, list items, table rows…) are plain dicts inside the frozen "
-    "models, so one session could change the rulebook cached for all; proposed fix: MappingProxyType "
-    "(or a frozendict type) for dict fields in models.py",
-)
 def test_rulebook_dict_fields_cannot_be_mutated() -> None:
     assert not _dict_fields_mutable()
 

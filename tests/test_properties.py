@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import atexit
 import random
-import re
 import shutil
 import tempfile
 from datetime import date
@@ -21,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from atmp_pathways import (
@@ -177,25 +176,19 @@ def test_outcome_does_not_depend_on_answer_order(case: tuple[Rulebook, dict[str,
     shuffled = dict(items)
     first, second = evaluate(book, answers), evaluate(book, shuffled)
     a, b = first.model_dump(), second.model_dump()
-    if IGNORED_ORDER_BUG:  # see test_ignored_answers_do_not_depend_on_answer_order
-        a["ignored_answers"], b["ignored_answers"] = sorted(a["ignored_answers"]), sorted(b["ignored_answers"])
     assert a == b  # dict fields compare as mappings
     assert next_question(book, answers) == next_question(book, shuffled)
 
 
-def _ignored_order_bug() -> bool:
+def test_ignored_answers_do_not_depend_on_answer_order() -> None:
     book = _toy()
     one = {"uses_widgets": False, "widget_count_large": False, "widget_colour": "blue"}
     two = dict(reversed(one.items()))
-    return evaluate(book, one).ignored_answers != evaluate(book, two).ignored_answers
-
-
-IGNORED_ORDER_BUG = _ignored_order_bug()
-
-
-@pytest.mark.xfail(IGNORED_ORDER_BUG, strict=True, reason="engine bug: ignored_answers follows dict insertion order")
-def test_ignored_answers_do_not_depend_on_answer_order() -> None:
-    assert not _ignored_order_bug()
+    assert (
+        evaluate(book, one).ignored_answers
+        == evaluate(book, two).ignored_answers
+        == ("widget_count_large", "widget_colour")
+    )
 
 
 # Broken rule folders ------------------------------------------------------------------------
@@ -288,12 +281,6 @@ def test_randomly_broken_rule_folders_load_or_raise_rulebook_error(
             load_rulebook(root)
         except RulebookError as err:
             assert err.problems and str(err)
-        except yaml.YAMLError:
-            # Known _yaml.py bugs (pinned by xfail tests in test_hostile.py) let ReaderError and
-            # ConstructorError escape; skip those cases only while the bugs exist.
-            if not (READER_BUG or KEY_TAG_BUG):
-                raise
-            assume(False)
 
 
 yaml_scalars = st.one_of(
@@ -320,47 +307,9 @@ def test_random_yaml_data_as_a_topic_file_loads_or_raises_rulebook_error(data: A
 # Answers files ---------------------------------------------------------------------------------
 
 
-def _reader_bug() -> bool:
-    """True while a control character escapes parse_yaml as yaml.reader.ReaderError."""
-    try:
-        parse_answers(_toy(), b"a: \x08")
-    except AnswersError:
-        return False
-    except Exception:  # noqa: BLE001 - the bug under test
-        return True
-    return False
-
-
-READER_BUG = _reader_bug()
-
-
-def _key_tag_bug() -> bool:
-    try:
-        parse_answers(_toy(), b"? !!python/module:os\n: 1\n")
-    except AnswersError:
-        return False
-    except Exception:  # noqa: BLE001 - the bug under test
-        return True
-    return False
-
-
-KEY_TAG_BUG = _key_tag_bug()
-_CONTROL = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _skip_known_reader_bug(raw: bytes) -> None:
-    if READER_BUG:  # see test_hostile.py::test_control_characters_are_refused_with_answers_error
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return
-        assume(not _CONTROL.search(text))
-
-
 @FAST
 @given(st.binary(max_size=400))
 def test_parse_answers_on_random_bytes_succeeds_or_raises_answers_error(raw: bytes) -> None:
-    _skip_known_reader_bug(raw)
     try:
         parse_answers(_toy(), raw)
     except AnswersError as err:
@@ -371,7 +320,6 @@ def test_parse_answers_on_random_bytes_succeeds_or_raises_answers_error(raw: byt
 @given(st.text(max_size=300))
 def test_parse_answers_on_random_text_succeeds_or_raises_answers_error(text: str) -> None:
     raw = text.encode("utf-8", "surrogatepass")
-    _skip_known_reader_bug(raw)
     try:
         parse_answers(_toy(), raw)
     except AnswersError as err:
@@ -390,7 +338,6 @@ def test_parse_answers_on_random_mappings_succeeds_or_raises_answers_error(doc: 
 
     body = {"answers": doc, "as_of": "2026-01-01"} if wrap else doc
     for raw in (yaml.safe_dump(body, allow_unicode=True).encode(), json.dumps(body, default=str).encode()):
-        _skip_known_reader_bug(raw)
         try:
             got = parse_answers(_toy(), raw)
         except AnswersError as err:

@@ -13,6 +13,7 @@ from atmp_pathways.answers import MAX_ANSWERS_BYTES
 from atmp_pathways.review import (
     answer_label,
     answered_path,
+    change_dates,
     decode_answers,
     diff_outcomes,
     encode_answers,
@@ -100,6 +101,15 @@ def test_diff_outcomes_lists_added_removed_and_unchanged(toy_book: Rulebook) -> 
     assert [f.id for f in diff.removed] == ["label_red_widgets"]
     assert "register_widgets" in {f.id for f in diff.unchanged}
     assert not diff_outcomes(before, before).changed
+
+
+def test_change_dates_name_the_day_an_obligation_starts_or_stops(toy_book: Rulebook) -> None:
+    before = evaluate(toy_book, FULL, date(2026, 6, 1))
+    starts = {f.valid_from for f in before.upcoming}
+    stops = {f.valid_to for f in before.applicable if f.valid_to is not None}
+    assert change_dates(before) == [date(2027, 1, 1)]  # label_all_widgets starts the day label_red_widgets stops
+    assert starts == {date(2027, 1, 1)} and stops == {date(2026, 12, 31)}
+    assert change_dates(evaluate(toy_book, FULL, date(2027, 2, 1))) == []
 
 
 def test_share_token_round_trips(toy_book: Rulebook) -> None:

@@ -1,4 +1,4 @@
-"""The results screen: obligations by phase and area, why-not, per Member State, what changes."""
+"""The results screen: obligations by phase and area, why-not, per country, what changes."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from atmp_pathways.exports import DISCLAIMER, EXPORTS, export_filename
 from atmp_pathways.models import VERIFICATIONS, AnswerValue
 from atmp_pathways.outcome import Outcome
 from atmp_pathways.review import (
+    change_dates,
     diff_outcomes,
     escape_markdown,
     group_findings,
@@ -56,7 +57,7 @@ def render(book: Rulebook, answers: dict[str, AnswerValue], as_of: date) -> None
         st.info(
             f"{len(outcome.undetermined)} obligation(s) still wait for answers; go back to the review screen to finish."
         )
-    tabs = st.tabs(["Applies now", "Applies later", "On the horizon", "Why not", "Per Member State", "What changes"])
+    tabs = st.tabs(["Applies now", "Applies later", "On the horizon", "Why not", "Per country", "What changes"])
     with tabs[0]:
         _grouped(book, outcome.applicable, "Nothing applies now for these answers.")
     with tabs[1]:
@@ -116,9 +117,11 @@ def _finding(book: Rulebook, f: Finding) -> None:
                 status_badge(f), color="orange" if f.state == "applies_from" else _STATUS_COLOURS.get(f.status, "gray")
             )
             st.badge(escape_markdown(book.meta.actors.get(f.actor, f.actor)), icon=":material/person:", color="gray")
+            if f.valid_to is not None:  # e.g. a Directive replaced by a Regulation: say when it stops
+                st.badge(f"Until {f.valid_to.isoformat()}", icon=":material/event_busy:", color="gray")
             if f.verification != "confirmed":
                 st.badge(
-                    f"{f.verification.capitalize()}: confirm with the competent authority",
+                    escape_markdown(VERIFICATIONS.get(f.verification, f.verification)),
                     icon=":material/warning:",
                     color="orange",
                 )
@@ -136,8 +139,6 @@ def _finding(book: Rulebook, f: Finding) -> None:
             quote = f" — “{escape_markdown(c.quote)}”" if c.quote else ""
             basis.append(f"- {markdown_link(c.title, c.url)}, {escape_markdown(c.reference)}{quote}")
         st.markdown("**Legal basis**\n" + "\n".join(basis))
-        if f.verification != "confirmed":
-            st.caption(escape_markdown(VERIFICATIONS.get(f.verification, f.verification)))
         if f.notes:
             st.caption(escape_markdown(f.notes))
         with st.expander("Why this applies"):
@@ -161,13 +162,27 @@ def _per_item(book: Rulebook, outcome: Outcome) -> None:
     if not tables:
         st.caption("No country-by-country obligations for these answers.")
         return
+    st.caption("One entry per country you named; national positions change, so check the date of the information.")
     for heading, rows in tables:
-        st.markdown(f"**{escape_markdown(heading)}**")
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.markdown(f"##### {escape_markdown(heading)}")
+        for row in rows:  # one small table per country: long legal text wraps instead of being cut off
+            (_, item), *rest = row.items()
+            with st.container(border=True):
+                st.markdown(f"**{escape_markdown(item)}**")
+                st.table(  # st.table renders Markdown in cells: escape the rule text
+                    {"Detail": [escape_markdown(k) for k, _ in rest], "Value": [escape_markdown(v) for _, v in rest]}
+                )
 
 
 def _what_changes(book: Rulebook, answers: dict[str, AnswerValue], outcome: Outcome) -> None:
     st.caption("The same answers, evaluated as the rules stand on another date.")
+    dates = change_dates(outcome)
+    if dates:
+        st.caption(
+            "For these answers, obligations start or stop applying on: "
+            + ", ".join(d.isoformat() for d in dates)
+            + ". Pick a date on or after one of them to see the change."
+        )
     other_date = st.date_input(
         "Compare with the law as of", value=COMPARE_DEFAULT, key="compare_date", format="YYYY-MM-DD"
     )
@@ -179,12 +194,19 @@ def _what_changes(book: Rulebook, answers: dict[str, AnswerValue], outcome: Outc
         return
     if diff.added:
         st.markdown(
-            f"**Added on {then}** (applies then, not on {base})\n"
-            + "\n".join(f"- :material/add: {escape_markdown(f.title)}" for f in diff.added)
+            f"**Apply on {then}, not on {base}**\n"
+            + "\n".join(f"- :material/add: {escape_markdown(f.title)}{_on(f.valid_from, 'from')}" for f in diff.added)
         )
     if diff.removed:
         st.markdown(
-            f"**Removed on {then}** (applies on {base}, not then)\n"
-            + "\n".join(f"- :material/remove: {escape_markdown(f.title)}" for f in diff.removed)
+            f"**Apply on {base}, no longer on {then}**\n"
+            + "\n".join(
+                f"- :material/remove: {escape_markdown(f.title)}{_on(f.valid_to, 'until')}" for f in diff.removed
+            )
         )
     st.caption(f"{len(diff.unchanged)} obligation(s) apply on both dates.")
+
+
+def _on(day: date | None, word: str) -> str:
+    """`` *(from 2027-08-07)*``: when an obligation starts or stops applying, if the rules say."""
+    return f" *({word} {day.isoformat()})*" if day is not None else ""

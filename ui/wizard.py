@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from atmp_pathways import Question, Rulebook, evaluate, pending_questions
-from atmp_pathways.answers import dump_answers
+from atmp_pathways.answers import MAX_ANSWERS_BYTES, dump_answers
 from atmp_pathways.review import (
     answer_label,
     answered_path,
@@ -90,6 +90,7 @@ def _start(book: Rulebook) -> None:
         "Load a saved answers file (JSON or YAML)",
         type=["json", "yaml", "yml"],
         key="upload",
+        help=f"A file saved with Save answers; at most {MAX_ANSWERS_BYTES // 1024} KiB.",
         on_change=_on_upload,
         args=(book,),
         max_upload_size=1,
