@@ -9,6 +9,7 @@ Private to the exporters (``exports`` and ``_xlsx`` / ``_docx`` / ``_pdf``).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -183,6 +184,8 @@ _CONTROL_JSON = re.compile(r"\\u00(?:0[0-8bcef]|1[0-9a-f])|\\uff?f[ef]", re.IGNO
 def _strip(value: Any) -> Any:
     if isinstance(value, str):
         return _CONTROL.sub("", value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _strip(getattr(value, f.name)) for f in dataclasses.fields(value)})
     if isinstance(value, dict):
         return {k: _strip(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -192,6 +195,7 @@ def _strip(value: Any) -> Any:
 
 def xml_safe(outcome: Outcome) -> Outcome:
     """The outcome without control characters that XML (XLSX, DOCX) cannot hold; usually itself."""
-    if not _CONTROL_JSON.search(outcome.model_dump_json()):
+    if not _CONTROL_JSON.search(outcome.to_json()):
         return outcome
-    return Outcome.model_validate(_strip(outcome.model_dump()))
+    stripped: Outcome = _strip(outcome)
+    return stripped

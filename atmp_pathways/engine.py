@@ -17,13 +17,14 @@ from __future__ import annotations
 import heapq
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Literal
 
 from ._checks import PLACEHOLDER
 from .errors import AnswersError, did_you_mean
 from .models import AnswerValue, Citation, Condition, Obligation, Question, Rulebook
-from .outcome import Finding, Outcome, Reason, ResolvedCitation, Stamp
+from .outcome import Finding, FindingState, Outcome, Reason, ResolvedCitation, Stamp
 
 __all__ = ["evaluate", "next_question", "pending_questions", "validate_answers", "question_order"]
 
@@ -54,7 +55,7 @@ class _Index:
     rank: dict[str, int]
     citations: dict[str, tuple[ResolvedCitation, ...]]
     # (obligation id, item) → the answer-independent fields of its Finding, filled on first use.
-    static: dict[tuple[str, str | None], dict[str, object]] = field(default_factory=dict)
+    static: dict[tuple[str, str | None], Finding] = field(default_factory=dict)
 
 
 class _Values(dict[str, object]):
@@ -374,7 +375,7 @@ def _resolve_citations(book: Rulebook, citations: Iterable[Citation]) -> tuple[R
 def _finding(
     book: Rulebook,
     ob: Obligation,
-    state: str,
+    state: FindingState,
     *,
     item: str | None = None,
     because: list[Reason] | None = None,
@@ -383,20 +384,14 @@ def _finding(
 ) -> Finding:
     static = _index(book).static
     key = (ob.id, item)
-    fixed = static.get(key)
-    if fixed is None:
-        fixed = static[key] = _static_fields(book, ob, item)
-    return Finding(
-        **fixed,
-        state=state,
-        because=tuple(because or ()),
-        why_not=why_not,
-        pending=tuple(pending or ()),
-    )
+    template = static.get(key)
+    if template is None:
+        template = static[key] = _template(book, ob, item)
+    return replace(template, state=state, because=tuple(because or ()), why_not=why_not, pending=tuple(pending or ()))
 
 
-def _static_fields(book: Rulebook, ob: Obligation, item: str | None) -> dict[str, object]:
-    """The fields of a finding that do not depend on the answers (cached per rulebook)."""
+def _template(book: Rulebook, ob: Obligation, item: str | None) -> Finding:
+    """A finding with the fields that do not depend on the answers (cached per rulebook)."""
     citations = _index(book).citations[ob.id]
     verification = ob.verification
     details: dict[str, str] = {}
@@ -420,7 +415,7 @@ def _static_fields(book: Rulebook, ob: Obligation, item: str | None) -> dict[str
             if _VERIFY_RANK[row_ver] > _VERIFY_RANK[verification]:
                 verification = row_ver
             citations += _resolve_citations(book, table.row_citations.get(item, ()))
-    return dict(
+    return Finding(
         id=f"{ob.id}[{item}]" if item is not None else ob.id,
         obligation=ob.id,
         item=item,
@@ -439,6 +434,7 @@ def _static_fields(book: Rulebook, ob: Obligation, item: str | None) -> dict[str
         checklist=tuple(_fill(line, fields) for line in ob.checklist),
         details=details,
         notes=ob.notes,
+        state="undetermined",
     )
 
 
@@ -478,6 +474,7 @@ def evaluate(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | N
         )
         if ob.unless is not None:
             because += _explain(book, ob.unless, values, "unless", False)
+        kind: FindingState | Literal["ended"]
         if ob.status in _HORIZON:
             kind = "horizon"
         elif ob.valid_to is not None and when_date > ob.valid_to:

@@ -12,6 +12,7 @@ without it those assertions are skipped (fpdf2 cannot read PDFs).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -319,8 +320,8 @@ def test_xlsx_stores_hostile_text_as_text_never_formulas(hostile_book: Rulebook,
 
 
 def test_xlsx_and_docx_drop_xml_control_characters(toy_book: Rulebook, toy_outcome: Outcome) -> None:
-    bad = toy_outcome.applicable[0].model_copy(update={"title": "Bell\x07 and tab\x0b"})
-    outcome = toy_outcome.model_copy(update={"applicable": (bad, *toy_outcome.applicable[1:])})
+    bad = dataclasses.replace(toy_outcome.applicable[0], **{"title": "Bell\x07 and tab\x0b"})
+    outcome = dataclasses.replace(toy_outcome, **{"applicable": (bad, *toy_outcome.applicable[1:])})
     assert "Bell and tab" in _xlsx_texts(to_xlsx(outcome, toy_book, GENERATED))
     assert "Bell and tab" in _docx_text(to_docx(outcome, toy_book, GENERATED))
 
@@ -384,8 +385,8 @@ def _large_outcome(outcome: Outcome, n: int = 100) -> Outcome:
     findings: list[Finding] = []
     for i in range(n):
         f = base[i % len(base)]
-        findings.append(f.model_copy(update={"id": f"{f.id}_{i}", "checklist": f.checklist * 3}))
-    return outcome.model_copy(update={"applicable": tuple(findings)})
+        findings.append(dataclasses.replace(f, **{"id": f"{f.id}_{i}", "checklist": f.checklist * 3}))
+    return dataclasses.replace(outcome, **{"applicable": tuple(findings)})
 
 
 @pytest.mark.parametrize("fmt", list(EXPORTS))

@@ -143,14 +143,14 @@ def test_many_threads_evaluating_one_rulebook_match_sequential_calls(toy_book: R
     items = list(gen.witness.items())
     cases: list[tuple[Rulebook, dict[str, Any]]] = [(toy_book, a) for a in TOY_ANSWERS]
     cases += [(big, dict(items[: len(items) * k // 8])) for k in range(9)]
-    expected = [(evaluate(b, a).model_dump(), getattr(next_question(b, a), "id", None)) for b, a in cases]
+    expected = [(evaluate(b, a).to_dict(), getattr(next_question(b, a), "id", None)) for b, a in cases]
     barrier = threading.Barrier(8)
 
     def work(i: int) -> tuple[int, Any, Any]:
         if i < 8:
             barrier.wait(timeout=30)
         b, a = cases[i % len(cases)]
-        return i % len(cases), evaluate(b, a).model_dump(), getattr(next_question(b, a), "id", None)
+        return i % len(cases), evaluate(b, a).to_dict(), getattr(next_question(b, a), "id", None)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(work, range(len(cases) * 6)))
