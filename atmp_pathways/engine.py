@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -56,6 +56,8 @@ class _Index:
     citations: dict[str, tuple[ResolvedCitation, ...]]
     # (obligation id, item) → the answer-independent fields of its Finding, filled on first use.
     static: dict[tuple[str, str | None], Finding] = field(default_factory=dict)
+    # (condition id, wanted result) → the condition in the user's words, filled on first use.
+    words: dict[tuple[int, bool], str] = field(default_factory=dict)
 
 
 class _Values(dict[str, object]):
@@ -236,13 +238,53 @@ def _show(book: Rulebook, qid: str, value: object) -> str:
     return choices.get(str(value), str(value))
 
 
+def _label(choices: Mapping[str, str], value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return choices.get(value, value)
+    return str(value)
+
+
+def _words(book: Rulebook, cond: Condition, want: bool) -> str:
+    """What a leaf test needs, in the user's words, e.g. ``anything but Not an ATMP``."""
+    words = _index(book).words
+    key = (id(cond), want)
+    text = words.get(key)
+    if text is None:
+        q = book.questions_by_id[str(cond.question)]
+        choices = book.choices(q)
+        op, value = cond.operator, cond.operand
+        items = value if isinstance(value, tuple) else (value,)
+        shown = "; ".join(_label(choices, v) for v in items)
+        if op == "is":
+            text = shown if want else f"anything but {shown}"
+        elif op == "in":
+            text = f"one of: {shown}" if want else f"none of: {shown}"
+        elif op == "includes":
+            if want:
+                text = f"to include any of: {shown}" if len(items) > 1 else f"to include {shown}"
+            else:
+                text = f"to include none of: {shown}" if len(items) > 1 else f"not to include {shown}"
+        elif op == "answered":
+            text = "an answer" if bool(value) == want else "no answer"
+        elif op == "before":
+            text = f"a date before {shown}" if want else f"a date on or after {shown}"
+        else:
+            text = f"a date on or after {shown}" if want else f"a date before {shown}"
+        words[key] = text
+    return text
+
+
 def _explain(book: Rulebook, cond: Condition, values: Mapping[str, object], path: str, want: bool) -> list[Reason]:
     """Reasons why ``cond`` evaluated to ``want`` (the trace in words)."""
     if cond.question is not None:
         value = values.get(cond.question, UNKNOWN)
         q = book.questions_by_id[cond.question]
-        rule = cond.describe() if want else f"not ({cond.describe()})"
-        return [Reason(path=path, question=q.id, text=f"{q.text} — {_show(book, q.id, value)} (meets: {rule})")]
+        text = f"{q.text} — {_show(book, q.id, value)}"
+        if not (want and cond.operator in ("is", "answered")):  # the answer alone says it otherwise
+            text += f" (needed {_words(book, cond, want)})"
+        return [Reason(path=path, question=q.id, text=text)]
     if cond.not_ is not None:
         return _explain(book, cond.not_, values, f"{path}.not", not want)
     key = "all" if cond.all is not None else "any"
@@ -262,10 +304,10 @@ def _first_failure(book: Rulebook, cond: Condition, values: Mapping[str, object]
     if cond.question is not None:
         value = values.get(cond.question, UNKNOWN)
         q = book.questions_by_id[cond.question]
-        rule = cond.describe() if want else f"not ({cond.describe()})"
+        rule = _words(book, cond, want)
         if value is NA:
-            return f"{path}: {q.id} was not asked (its own condition does not hold), so '{rule}' is false"
-        return f"{path}: needs {rule}; answered: {_show(book, q.id, value)}"
+            return f"{path}: “{q.text}” was not asked (its own condition does not hold)"
+        return f"{path}: “{q.text}” needed {rule}; answered: {_show(book, q.id, value)}"
     if cond.not_ is not None:
         return _first_failure(book, cond.not_, values, f"{path}.not", not want)
     key = "all" if cond.all is not None else "any"
@@ -331,12 +373,15 @@ def pending_questions(book: Rulebook, answers: Mapping[str, AnswerValue], as_of:
     return _pending(book, answers, _resolve(book, answers))
 
 
-def _pending(book: Rulebook, answers: Mapping[str, AnswerValue], values: Mapping[str, object]) -> list[Question]:
-    waiting: set[str] = set()
-    for ob in book.obligations:
-        state, qs = _state(book, ob, values)
-        if state is None:
-            waiting |= qs
+def _pending(
+    book: Rulebook, answers: Mapping[str, AnswerValue], values: Mapping[str, object], waiting: set[str] | None = None
+) -> list[Question]:
+    if waiting is None:
+        waiting = set()
+        for ob in book.obligations:
+            state, qs = _state(book, ob, values)
+            if state is None:
+                waiting |= qs
     needed = _with_ancestors(book, waiting)
     return [
         q
@@ -387,7 +432,31 @@ def _finding(
     template = static.get(key)
     if template is None:
         template = static[key] = _template(book, ob, item)
-    return replace(template, state=state, because=tuple(because or ()), why_not=why_not, pending=tuple(pending or ()))
+    t = template  # explicit fields: dataclasses.replace is several times slower on this hot path
+    return Finding(
+        id=t.id,
+        obligation=t.obligation,
+        title=t.title,
+        description=t.description,
+        topic=t.topic,
+        area=t.area,
+        actor=t.actor,
+        phase=t.phase,
+        status=t.status,
+        verification=t.verification,
+        citations=t.citations,
+        checklist=t.checklist,
+        state=state,
+        item=t.item,
+        item_label=t.item_label,
+        valid_from=t.valid_from,
+        valid_to=t.valid_to,
+        details=t.details,
+        notes=t.notes,
+        because=tuple(because or ()),
+        why_not=why_not,
+        pending=tuple(pending or ()),
+    )
 
 
 def _template(book: Rulebook, ob: Obligation, item: str | None) -> Finding:
@@ -452,9 +521,11 @@ def evaluate(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | N
     }
     # Once, not per obligation: this was O(obligations × questions).
     unknown = {q for q, v in values.items() if v is UNKNOWN}
+    all_waiting: set[str] = set()
     for ob in book.obligations:
         state, waiting = _state(book, ob, values)
         if state is None:
+            all_waiting |= waiting
             waits_for = sorted(_with_ancestors(book, waiting) & unknown, key=order_rank.__getitem__)
             buckets["undetermined"].append(_finding(book, ob, "undetermined", pending=waits_for))
             continue
@@ -490,7 +561,10 @@ def evaluate(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | N
             if not items:
                 buckets["not_applicable"].append(
                     _finding(
-                        book, ob, "not_applicable", why_not=f"for_each: no items chosen in '{ob.for_each.question}'"
+                        book,
+                        ob,
+                        "not_applicable",
+                        why_not=f"for_each: nothing chosen for “{book.questions_by_id[ob.for_each.question].text}”",
                     )
                 )
                 continue
@@ -513,7 +587,7 @@ def evaluate(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | N
                     )
                 buckets[kind].append(_finding(book, ob, kind, item=item, because=extra))
     ignored = tuple(sorted((q for q in answers if values.get(q) is NA), key=_index(book).rank.__getitem__))
-    pend = _pending(book, answers, values)
+    pend = _pending(book, answers, values, all_waiting)
     meta = book.meta
     return Outcome(
         ruleset=Stamp(

@@ -178,6 +178,11 @@ class Condition(_Frozen):
             found |= child.questions()
         return found
 
+    @cached_property
+    def description(self) -> str:
+        """``describe()`` computed once (conditions are immutable)."""
+        return self.describe()
+
     def describe(self) -> str:
         """The condition in plain words with ids, e.g. ``q is true``."""
         if self.question is None:

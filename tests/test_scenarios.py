@@ -70,7 +70,7 @@ def test_failing_scenario_explains_the_reason_from_the_trace(toy_book: Rulebook,
     _, failures = run_scenario(toy_book, case)
     assert (
         failures[0]
-        == "expected applies: register_widgets\n    it does not apply, because: when.all[1]: needs widget_count_large is true; answered: no"
+        == "expected applies: register_widgets\n    it does not apply, because: when.all[1]: “Do you make more than 100 widgets a year?” needed yes; answered: no"
     )
     assert failures[1].startswith(
         "expected not to apply: label_red_widgets\n    it applies, because: Which colour are the widgets? — Red"
