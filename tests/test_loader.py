@@ -13,7 +13,7 @@ import pytest
 
 from atmp_pathways import RulebookError, load_rulebook
 
-from .conftest import INVALID, TOY
+from .conftest import INVALID, ROOT, TOY
 
 # fixture file → (expected line or None, words the message must contain)
 CASES: dict[str, tuple[int | None, list[str]]] = {
@@ -149,3 +149,27 @@ def test_digest_changes_when_a_rule_changes(tmp_path: Path, toy_book) -> None:  
         (dest / "widgets.yaml").read_text().replace("Register as a widget maker", "Register")
     )
     assert load_rulebook(dest).digest != toy_book.digest
+
+
+def test_libyaml_and_pure_python_parsers_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast libyaml parser feeds the same guarded composer as the pure-Python one."""
+    from atmp_pathways import _yaml
+
+    monkeypatch.chdir(tmp_path)
+    assert _yaml._Loader is not _yaml._PyLoader, "PyYAML here has libyaml; the fast path should be on"
+    fast = load_rulebook(ROOT / "rules")
+    fast_errors = {}
+    for fixture in ("bad_yaml", "alias", "python_tag", "duplicate_key"):
+        with pytest.raises(RulebookError) as info:
+            load_rulebook(_copy_with(tmp_path / f"fast_{fixture}", fixture))
+        fast_errors[fixture] = [(p.line, p.message) for p in info.value.problems]
+    monkeypatch.setattr(_yaml, "_Loader", _yaml._PyLoader)
+    assert load_rulebook(ROOT / "rules") == fast
+    for fixture, expected in fast_errors.items():
+        with pytest.raises(RulebookError) as info:
+            load_rulebook(_copy_with(tmp_path / f"slow_{fixture}", fixture))
+        got = [(p.line, p.message) for p in info.value.problems]
+        if fixture == "bad_yaml":  # the two parsers word syntax errors differently; both give the line
+            assert [line for line, _ in got] == [line for line, _ in expected]
+        else:
+            assert got == expected
