@@ -351,6 +351,24 @@ def test_docx_has_headings_checkboxes_citations_and_stamp(toy_book: Rulebook, to
     assert any(DISCLAIMER in t for t in texts)
 
 
+def test_docx_body_markup_escapes_text_and_keeps_tabs_bold_and_colour(
+    hostile_book: Rulebook, hostile_outcome: Outcome
+) -> None:
+    """The body is written as markup: hostile text stays literal text, tabs stay tabs, emphasis survives."""
+    doc = Document(io.BytesIO(to_docx(hostile_outcome, hostile_book, GENERATED)))
+    texts = [p.text for p in doc.paragraphs]
+    assert f"{HOSTILE[2]} {HOSTILE[0]}" in texts  # '<script>' and quotes as text, a Heading 4
+    assert f"☐ {HOSTILE[2]}" in texts and "☐ \tTab" in texts
+    assert any(UNICODE in t for t in texts)
+    facts = next(p for p in doc.paragraphs if p.text.startswith("Who: "))
+    assert [r.text for r in facts.runs if r.bold][0] == "Who: "
+    horizon = next(p for p in doc.paragraphs if "Verification: Unverified" in p.text)
+    warn = next(r for r in horizon.runs if r.text.startswith("Unverified"))
+    assert warn.bold and warn.font.color.rgb is not None and str(warn.font.color.rgb) == "B03A2E"
+    answers = doc.tables[-1]
+    assert answers.rows[0].cells[0].text == "Question" and answers.rows[0].cells[0].paragraphs[0].runs[0].bold
+
+
 # ---- PDF -----------------------------------------------------------------------------------
 
 
@@ -375,6 +393,36 @@ def test_pdf_renders_unicode_and_long_words(hostile_book: Rulebook, hostile_outc
     assert UNICODE in _flat(text)
     assert "x" * 60 in text  # the 400-character word is wrapped, not cut off
     assert HOSTILE[0] in text
+
+
+def _pdf_body(data: bytes) -> bytes:
+    """The PDF without its creation date and file id, which change from run to run."""
+    return re.sub(rb"/CreationDate \(D:[^)]*\)|/ID \[[^\]]*\]", b"", data)
+
+
+def test_pdf_cached_fonts_do_not_carry_state_between_documents(
+    toy_book: Rulebook, toy_outcome: Outcome, hostile_book: Rulebook, hostile_outcome: Outcome
+) -> None:
+    """Each document gets its own glyph subset of the per-process parsed font."""
+    first = to_pdf(toy_outcome, toy_book, GENERATED)
+    to_pdf(hostile_outcome, hostile_book, GENERATED)  # other glyphs (Ω, ł, …) in between
+    assert _pdf_body(to_pdf(toy_outcome, toy_book, GENERATED)) == _pdf_body(first)
+
+
+def test_pdf_falls_back_to_add_font_when_the_font_cache_fails(
+    toy_book: Rulebook, toy_outcome: Outcome, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from atmp_pathways import _pdf
+
+    cached = to_pdf(toy_outcome, toy_book, GENERATED)
+
+    def broken(style: str) -> None:
+        raise AttributeError(style)
+
+    monkeypatch.setattr(_pdf, "_parsed_font", broken)
+    data = to_pdf(toy_outcome, toy_book, GENERATED)
+    assert b"+DejaVuSans" in data
+    assert _pdf_text(data, tmp_path) == _pdf_text(cached, tmp_path)
 
 
 # ---- speed ---------------------------------------------------------------------------------
