@@ -14,7 +14,7 @@ from datetime import date
 from functools import cached_property
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "ID_PATTERN",
@@ -254,6 +254,11 @@ class Question(_Frozen):
     when: Condition | None = None
     citations: tuple[Citation, ...] = Field(min_length=1)
 
+    @field_validator("help")
+    @classmethod
+    def _no_trailing_newline(cls, value: str) -> str:
+        return value.rstrip()
+
     @model_validator(mode="after")
     def _choices_fit_kind(self) -> Question:
         has_choices = self.choices is not None or self.choices_from is not None
@@ -292,6 +297,12 @@ class Obligation(_Frozen):
     valid_to: date | None = None
     checklist: tuple[Text, ...] = Field(min_length=1)
     notes: str | None = Field(default=None, max_length=4000)
+
+    @field_validator("description", "notes")
+    @classmethod
+    def _no_trailing_newline(cls, value: str | None) -> str | None:
+        """YAML's folded ``>`` style leaves a final newline; it would show as a blank line."""
+        return value.rstrip() if value is not None else None
 
 
 class DataList(_Frozen):
