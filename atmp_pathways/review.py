@@ -18,15 +18,18 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import threading
 import zlib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from .answers import MAX_ANSWERS_BYTES, AnswersFile, dump_answers, parse_answers
-from .engine import next_question, pending_questions
+from .engine import evaluate, pending_questions
 from .errors import AnswersError
-from .models import LEGAL_STATUSES, AnswerValue, Rulebook
+from .models import LEGAL_STATUSES, AnswerValue, Question, Rulebook
 from .outcome import Finding, Outcome
 
 __all__ = [
@@ -34,6 +37,7 @@ __all__ = [
     "FindingGroup",
     "OutcomeDiff",
     "ReviewRow",
+    "WizardState",
     "answer_label",
     "answered_path",
     "area_title",
@@ -45,10 +49,13 @@ __all__ = [
     "group_findings",
     "item_tables",
     "markdown_link",
+    "markdown_table",
     "needs_confirmation",
+    "outcome_for",
     "progress",
     "review_rows",
     "status_badge",
+    "wizard_state",
 ]
 
 MAX_TOKEN_CHARS = 16_000
@@ -82,6 +89,26 @@ def markdown_link(text: str, url: str) -> str:
     return f"[{escape_markdown(text)}]({safe})"
 
 
+def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A Markdown table with every cell escaped; a line break in a cell becomes a space.
+
+    Cheaper to draw than ``st.table`` (no DataFrame, no Arrow) and renders the same text.
+
+    >>> print(markdown_table(["Detail", "Value"], [["Fee", "100 | 200"], ["Note", "a\\nb"]]))
+    | Detail | Value |
+    | --- | --- |
+    | Fee | 100 \\| 200 |
+    | Note | a b |
+    """
+
+    def cell(text: str) -> str:
+        return escape_markdown(" ".join(text.splitlines()))
+
+    lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|" + " --- |" * len(columns)]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def answer_label(book: Rulebook, question_id: str, value: AnswerValue) -> str:
     """The answer as the user saw it: choice labels, Yes/No, ISO dates.
 
@@ -101,18 +128,167 @@ def answer_label(book: Rulebook, question_id: str, value: AnswerValue) -> str:
     return choices.get(value, value)
 
 
+# The engine is pure, so ``pending_questions`` is memoised on an immutable snapshot of the
+# answers it is given. The wizard's path is a replay (``pending_questions`` on each answered
+# prefix), so the memo is a trie: a node per answered prefix, its child keyed by the next
+# answer. A rerun walks the trie in O(answers) and asks the engine only about prefixes it has
+# not seen (usually one: the answer just given), instead of once per answer on every rerun.
+_TRIE_NODES = 50_000  # then start afresh (a node is small; misses only cost time)
+_FULL_ENTRIES = 512  # pending questions for whole answer sets that are not a plain path
+
+
+@dataclass
+class _Node:
+    pending: tuple[Question, ...]
+    children: dict[tuple[Any, ...], _Node]
+
+
+@dataclass
+class _Memo:
+    book: Rulebook
+    root: _Node | None = None
+    nodes: int = 0
+    full: OrderedDict[frozenset[tuple[Any, ...]], tuple[Question, ...]] = field(default_factory=OrderedDict)
+    outcomes: OrderedDict[tuple[frozenset[tuple[Any, ...]], date], Outcome] = field(default_factory=OrderedDict)
+
+
+_MEMOS: dict[int, _Memo] = {}
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo(book: Rulebook) -> _Memo:
+    hit = _MEMOS.get(id(book))
+    if hit is not None and hit.book is book:
+        return hit
+    with _MEMO_LOCK:
+        if len(_MEMOS) >= 16:
+            _MEMOS.clear()
+        made = _MEMOS[id(book)] = _Memo(book)
+    return made
+
+
+def _item(question_id: str, value: AnswerValue) -> tuple[Any, ...]:
+    """A hashable, exact key for one answer (``True`` and ``1``, lists and tuples stay apart)."""
+    return (question_id, type(value), tuple(value) if isinstance(value, list) else value)
+
+
+def _pending(book: Rulebook, answers: Mapping[str, AnswerValue]) -> tuple[Question, ...]:
+    return tuple(pending_questions(book, answers))
+
+
+@dataclass(frozen=True)
+class WizardState:
+    """What one rerun of the wizard needs, derived once from the answers.
+
+    ``path``: the questions the wizard asks, in order, as far as the answers reach;
+    ``pending``: unanswered questions still to ask (``engine.pending_questions``).
+    """
+
+    path: tuple[str, ...]
+    pending: tuple[Question, ...]
+
+    @property
+    def next_question(self) -> Question | None:
+        return self.pending[0] if self.pending else None
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        return len(self.path), len(self.pending)
+
+
+def wizard_state(book: Rulebook, answers: Mapping[str, AnswerValue]) -> WizardState:
+    """The path and the pending questions for ``answers``, with the engine memoised.
+
+    >>> from atmp_pathways.loader import load_rulebook
+    >>> book = load_rulebook("tests/fixtures/toy_rules")
+    >>> s = wizard_state(book, {"uses_widgets": True})
+    >>> s.path, s.next_question.id, s.progress
+    (('uses_widgets',), 'widget_count_large', (1, 3))
+    """
+    memo = _memo(book)
+    path, pending = _walk_path(book, memo, answers)
+    if pending is None:  # some answers are off the path (kept, not used): ask about all of them
+        pending = _pending_full(book, memo, answers)
+    return WizardState(path, pending)
+
+
+def _walk_path(
+    book: Rulebook, memo: _Memo, answers: Mapping[str, AnswerValue]
+) -> tuple[tuple[str, ...], tuple[Question, ...] | None]:
+    """The replayed path, and the pending questions if every answer is on it (else None)."""
+    node = memo.root
+    if node is None:
+        node = memo.root = _Node(_pending(book, {}), {})
+    known: dict[str, AnswerValue] = {}
+    path: list[str] = []
+    while node.pending and (qid := node.pending[0].id) in answers:
+        value = answers[qid]
+        known[qid] = value
+        path.append(qid)
+        key = _item(qid, value)
+        child = node.children.get(key)
+        if child is None:
+            child = _Node(_pending(book, known), {})  # raises AnswersError for a bad answer
+            with _MEMO_LOCK:
+                if memo.nodes >= _TRIE_NODES:
+                    memo.root, memo.nodes = None, 0  # drop the old trie; this branch lives on
+                node.children[key] = child
+                memo.nodes += 1
+        node = child
+    return tuple(path), (node.pending if len(known) == len(answers) else None)
+
+
+def _pending_full(book: Rulebook, memo: _Memo, answers: Mapping[str, AnswerValue]) -> tuple[Question, ...]:
+    """Pending questions for answers that include some off the path (kept, not used)."""
+    full = memo.full
+    key = frozenset(_item(qid, value) for qid, value in answers.items())
+    hit = full.get(key)
+    if hit is not None:
+        with _MEMO_LOCK:
+            if key in full:
+                full.move_to_end(key)
+        return hit
+    pending = _pending(book, answers)
+    with _MEMO_LOCK:
+        full[key] = pending
+        while len(full) > _FULL_ENTRIES:
+            full.popitem(last=False)
+    return pending
+
+
+_OUTCOMES = 32  # outcomes kept per rulebook (each answer set × date shown recently)
+
+
+def outcome_for(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date) -> Outcome:
+    """``evaluate(book, answers, as_of)``, memoised on a snapshot of the answers and the date.
+
+    A rerun of the review or results screen with the same answers reuses the outcome
+    (outcomes are frozen; nothing here changes them).
+    """
+    memo = _memo(book)
+    key = (frozenset(_item(qid, value) for qid, value in answers.items()), as_of)
+    hit = memo.outcomes.get(key)
+    if hit is not None:
+        with _MEMO_LOCK:
+            if key in memo.outcomes:
+                memo.outcomes.move_to_end(key)
+        return hit
+    outcome = evaluate(book, answers, as_of)
+    with _MEMO_LOCK:
+        memo.outcomes[key] = outcome
+        while len(memo.outcomes) > _OUTCOMES:
+            memo.outcomes.popitem(last=False)
+    return outcome
+
+
 def answered_path(book: Rulebook, answers: Mapping[str, AnswerValue]) -> list[str]:
     """The questions the wizard asks, in order, as far as ``answers`` reach.
 
-    Replays the engine, so the path (and the Back button built on it) can never
-    disagree with the answers: an answer the engine no longer needs is not on it.
+    Replays the engine (``next_question`` on each answered prefix, memoised), so the
+    path (and the Back button built on it) can never disagree with the answers: an
+    answer the engine no longer needs is not on it.
     """
-    path: list[str] = []
-    known: dict[str, AnswerValue] = {}
-    while (question := next_question(book, known)) is not None and question.id in answers:
-        known[question.id] = answers[question.id]
-        path.append(question.id)
-    return path
+    return list(_walk_path(book, _memo(book), answers)[0])
 
 
 def progress(book: Rulebook, answers: Mapping[str, AnswerValue]) -> tuple[int, int]:
@@ -122,7 +298,7 @@ def progress(book: Rulebook, answers: Mapping[str, AnswerValue]) -> tuple[int, i
     >>> progress(load_rulebook("tests/fixtures/toy_rules"), {"uses_widgets": True})
     (1, 3)
     """
-    return len(answered_path(book, answers)), len(pending_questions(book, answers))
+    return wizard_state(book, answers).progress
 
 
 @dataclass(frozen=True)

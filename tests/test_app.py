@@ -151,6 +151,24 @@ def test_changing_an_answer_keeps_later_answers_and_changes_the_outcome(app: App
     assert "Register as a widget maker" in _tab_text(app, "Applies now")
 
 
+def test_sidebar_lists_the_answers_and_changes_any_of_them(app: AppTest) -> None:
+    app.button(key="start").click().run()
+    _answer(app, True)
+    _answer(app, False)
+    labels = [b.label.replace("\\", "") for b in app.sidebar.button if b.key.startswith("change_")]
+    assert labels[0].startswith("Do you make widgets?  \n**Yes**")
+    assert "**No**" in labels[1] and labels[1].endswith("Change")
+    assert [b.key for b in app.sidebar.button if b.key.startswith("change_")] == [
+        "change_uses_widgets",
+        "change_widget_count_large",
+    ]
+    app.button(key="change_widget_count_large").click().run()
+    widget = _question_widget(app)
+    assert (widget.key, widget.value) == ("q_widget_count_large", False)
+    _answer(app, True)  # the new branch asks its new question next
+    assert _question_widget(app).key == "q_widget_colour"
+
+
 def test_change_to_a_new_branch_asks_only_the_new_question(app: AppTest) -> None:
     _to_results(app, {"uses_widgets": False})
     app.button(key="change_uses_widgets").click().run()
@@ -163,7 +181,7 @@ def test_results_show_why_not(app: AppTest) -> None:
     _to_results(app, {**TOY_ANSWERS, "widget_colour": "green"})
     text = _text(app)
     assert "Register as a widget maker** — unless: the exception applies" in text
-    assert "Label red widgets** — when: needs widget_colour is one of ['red']; answered: Green" in text
+    assert "Label red widgets** — when: “Which colour are the widgets?” needed one of: Red; answered: Green" in text
 
 
 def test_what_changes_marks_added_and_removed_obligations(app: AppTest) -> None:
@@ -349,7 +367,7 @@ def test_rule_text_is_escaped_not_rendered(monkeypatch: pytest.MonkeyPatch, tmp_
     at.button(key="see_results").click().run()
     assert not at.exception
     markdown = [m.value for m in at.markdown]
-    assert f"**{escaped}**" in markdown
+    assert any(m.startswith(f"**{escaped}**  \n") for m in markdown)  # the title, then its badges
     assert not any(evil in m for m in markdown)
 
 

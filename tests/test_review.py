@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import base64
+import random
 import zlib
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from atmp_pathways import AnswersError, Rulebook, evaluate
+from atmp_pathways import (
+    AnswersError,
+    Rulebook,
+    RulebookError,
+    evaluate,
+    load_rulebook,
+    next_question,
+    pending_questions,
+)
 from atmp_pathways.answers import MAX_ANSWERS_BYTES
 from atmp_pathways.review import (
     answer_label,
@@ -21,10 +32,15 @@ from atmp_pathways.review import (
     group_findings,
     item_tables,
     markdown_link,
+    markdown_table,
+    outcome_for,
     progress,
     review_rows,
     status_badge,
+    wizard_state,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FULL = {"uses_widgets": True, "widget_count_large": True, "widget_colour": "red", "ship_to": ["NO", "SE"]}
 
@@ -155,3 +171,94 @@ def test_markdown_link_only_links_https() -> None:
     assert markdown_link("Act", "https://example.org/a") == "[Act](https://example.org/a)"
     assert markdown_link("Act", "javascript:alert(1)") == "Act"
     assert markdown_link("Act", "https://example.org/a)b") == "[Act](https://example.org/a%29b)"
+
+
+def _replay_path(book: Rulebook, answers: dict[str, Any]) -> list[str]:
+    """The reference: replay the wizard, one ``next_question`` per answer (the pre-memo algorithm)."""
+    path: list[str] = []
+    known: dict[str, Any] = {}
+    while (question := next_question(book, known)) is not None and question.id in answers:
+        known[question.id] = answers[question.id]
+        path.append(question.id)
+    return path
+
+
+def _random_answers(book: Rulebook, rng: random.Random, keep: float) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for q in book.questions:
+        if rng.random() > keep:
+            continue
+        choices = list(book.choices(q))
+        if q.kind == "yes_no":
+            out[q.id] = rng.random() < 0.5
+        elif q.kind == "one_of":
+            out[q.id] = rng.choice(choices)
+        elif q.kind == "many_of":
+            out[q.id] = rng.sample(choices, rng.randint(0, min(3, len(choices))))
+        else:
+            out[q.id] = date(2025, 1, 1) + timedelta(days=rng.randint(0, 1500))
+    return out
+
+
+def _walk(book: Rulebook, answers: dict[str, Any]) -> dict[str, Any]:
+    """What a user who answers every question the wizard asks (from ``answers``) ends up storing."""
+    out: dict[str, Any] = {}
+    while (q := next_question(book, out)) is not None and q.id in answers:
+        out[q.id] = answers[q.id]
+    return out
+
+
+def _books(toy_book: Rulebook) -> list[Rulebook]:
+    books = [toy_book]
+    try:
+        books.append(load_rulebook(ROOT / "rules"))
+    except RulebookError:  # the shipped rules are being edited: the toy rules still run
+        pass
+    return books
+
+
+def test_memoised_path_and_pending_match_the_replay(toy_book: Rulebook) -> None:
+    rng = random.Random(20261125)
+    for book in _books(toy_book):
+        cases: list[dict[str, Any]] = [{}]
+        for _ in range(60):
+            full = _random_answers(book, rng, keep=1.0)
+            walked = _walk(book, full)
+            cases += [walked, dict(list(walked.items())[: rng.randint(0, len(walked))])]
+            cases.append({**walked, **_random_answers(book, rng, keep=0.3)})  # some kept, not used
+            cases.append(_random_answers(book, rng, keep=rng.random()))  # anything at all
+        for answers in cases + cases[::-1]:  # the second pass answers from the memo
+            derived = wizard_state(book, answers)
+            assert list(derived.path) == _replay_path(book, answers) == answered_path(book, answers), answers
+            assert [q.id for q in derived.pending] == [q.id for q in pending_questions(book, answers)]
+            expected = next_question(book, answers)
+            assert (derived.next_question.id if derived.next_question else None) == (expected.id if expected else None)
+            assert progress(book, answers) == (len(derived.path), len(derived.pending))
+
+
+def test_memo_keeps_answers_apart_by_type_and_refuses_bad_ones(toy_book: Rulebook) -> None:
+    assert answered_path(toy_book, {"uses_widgets": True}) == ["uses_widgets"]
+    with pytest.raises(AnswersError):
+        answered_path(toy_book, {"uses_widgets": 1})  # 1 == True, but it is not a yes/no answer
+    with pytest.raises(AnswersError):
+        progress(toy_book, {"uses_widgets": True, "nope": True})
+    assert answered_path(toy_book, {"uses_widgets": True, "nope": True}) == ["uses_widgets"]  # as the replay
+
+
+def test_outcome_for_is_evaluate_memoised(toy_book: Rulebook) -> None:
+    answers = {**FULL}
+    first = outcome_for(toy_book, answers, date(2026, 6, 1))
+    assert first == evaluate(toy_book, answers, date(2026, 6, 1))
+    assert outcome_for(toy_book, dict(answers), date(2026, 6, 1)) is first  # same snapshot: reused
+    later = outcome_for(toy_book, answers, date(2027, 2, 1))
+    assert later == evaluate(toy_book, answers, date(2027, 2, 1)) and later is not first
+    answers["uses_widgets"] = False  # a new snapshot, a new outcome
+    assert outcome_for(toy_book, answers, date(2026, 6, 1)) == evaluate(toy_book, answers, date(2026, 6, 1))
+
+
+def test_markdown_table_escapes_cells_and_keeps_one_line_per_row() -> None:
+    table = markdown_table(["Detail", "Value"], [["a|b", "x\ny"], ["[link](javascript:x)", "<b>"]])
+    lines = table.splitlines()
+    assert len(lines) == 4
+    assert lines[2] == r"| a\|b | x y |"
+    assert "javascript\\:" in lines[3] and r"\<b\>" in lines[3]

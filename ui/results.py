@@ -8,7 +8,7 @@ from typing import Literal
 
 import streamlit as st
 
-from atmp_pathways import Finding, Rulebook, evaluate
+from atmp_pathways import Finding, Rulebook
 from atmp_pathways.exports import DISCLAIMER, EXPORTS, export_filename
 from atmp_pathways.models import VERIFICATIONS, AnswerValue
 from atmp_pathways.outcome import Outcome
@@ -19,6 +19,8 @@ from atmp_pathways.review import (
     group_findings,
     item_tables,
     markdown_link,
+    markdown_table,
+    outcome_for,
     status_badge,
 )
 
@@ -39,7 +41,7 @@ _STATUS_COLOURS: dict[str, BadgeColour] = {
 
 
 def render(book: Rulebook, answers: dict[str, AnswerValue], as_of: date) -> None:
-    outcome = evaluate(book, answers, as_of)
+    outcome = outcome_for(book, answers, as_of)  # once per rerun (and reused while the answers stay)
     stamp = outcome.ruleset
     st.header("Your obligations")
     st.caption(
@@ -110,39 +112,37 @@ def _grouped(book: Rulebook, findings: tuple[Finding, ...], empty: str) -> None:
 
 def _finding(book: Rulebook, f: Finding) -> None:
     with st.container(border=True):
-        st.markdown(f"**{escape_markdown(f.title)}**")
-        badges = st.container(horizontal=True, gap="small")
-        with badges:
-            st.badge(
-                status_badge(f), color="orange" if f.state == "applies_from" else _STATUS_COLOURS.get(f.status, "gray")
-            )
-            st.badge(escape_markdown(book.meta.actors.get(f.actor, f.actor)), icon=":material/person:", color="gray")
-            if f.valid_to is not None:  # e.g. a Directive replaced by a Regulation: say when it stops
-                st.badge(f"Until {f.valid_to.isoformat()}", icon=":material/event_busy:", color="gray")
-            if f.verification != "confirmed":
-                st.badge(
-                    escape_markdown(VERIFICATIONS.get(f.verification, f.verification)),
-                    icon=":material/warning:",
-                    color="orange",
-                )
-        st.markdown(escape_markdown(f.description))
+        # Title and badges in one Markdown element (``st.badge`` is this same directive, one element each).
+        colour = "orange" if f.state == "applies_from" else _STATUS_COLOURS.get(f.status, "gray")
+        badges = [
+            _badge(status_badge(f), colour),
+            _badge(book.meta.actors.get(f.actor, f.actor), "gray", ":material/person:"),
+        ]
+        if f.valid_to is not None:  # e.g. a Directive replaced by a Regulation: say when it stops
+            badges.append(_badge(f"Until {f.valid_to.isoformat()}", "gray", ":material/event_busy:"))
+        if f.verification != "confirmed":
+            badges.append(_badge(VERIFICATIONS.get(f.verification, f.verification), "orange", ":material/warning:"))
+        st.markdown(f"**{escape_markdown(f.title)}**  \n" + " ".join(badges))
+        # One Markdown element for the body (a Markdown table, not st.table: no DataFrame per finding).
+        body = [escape_markdown(f.description)]
         if f.details:
-            st.table(  # st.table renders Markdown in cells: escape the rule text
-                {
-                    "Detail": [escape_markdown(k) for k in f.details],
-                    "Value": [escape_markdown(v) for v in f.details.values()],
-                }
-            )
-        st.markdown("**Checklist**\n" + "\n".join(f"- [ ] {escape_markdown(item)}" for item in f.checklist))
+            body.append(markdown_table(["Detail", "Value"], list(f.details.items())))
+        body.append("**Checklist**\n" + "\n".join(f"- [ ] {escape_markdown(item)}" for item in f.checklist))
         basis = []
         for c in f.citations:
             quote = f" — “{escape_markdown(c.quote)}”" if c.quote else ""
             basis.append(f"- {markdown_link(c.title, c.url)}, {escape_markdown(c.reference)}{quote}")
-        st.markdown("**Legal basis**\n" + "\n".join(basis))
+        body.append("**Legal basis**\n" + "\n".join(basis))
+        st.markdown("\n\n".join(body))
         if f.notes:
             st.caption(escape_markdown(f.notes))
         with st.expander("Why this applies"):
             st.markdown("\n".join(f"- {escape_markdown(r.text)}" for r in f.because) or "No conditions.")
+
+
+def _badge(label: str, colour: BadgeColour, icon: str | None = None) -> str:
+    """A Markdown badge, the directive ``st.badge`` draws; ``label`` is plain text (escaped here)."""
+    return f":{colour}-badge[{icon + ' ' if icon else ''}{escape_markdown(label)}]"
 
 
 def _why_not(outcome: Outcome) -> None:
@@ -167,11 +167,9 @@ def _per_item(book: Rulebook, outcome: Outcome) -> None:
         st.markdown(f"##### {escape_markdown(heading)}")
         for row in rows:  # one small table per country: long legal text wraps instead of being cut off
             (_, item), *rest = row.items()
-            with st.container(border=True):
-                st.markdown(f"**{escape_markdown(item)}**")
-                st.table(  # st.table renders Markdown in cells: escape the rule text
-                    {"Detail": [escape_markdown(k) for k, _ in rest], "Value": [escape_markdown(v) for _, v in rest]}
-                )
+            st.container(border=True).markdown(
+                f"**{escape_markdown(item)}**\n\n" + markdown_table(["Detail", "Value"], rest)
+            )
 
 
 def _what_changes(book: Rulebook, answers: dict[str, AnswerValue], outcome: Outcome) -> None:
@@ -186,7 +184,7 @@ def _what_changes(book: Rulebook, answers: dict[str, AnswerValue], outcome: Outc
     other_date = st.date_input(
         "Compare with the law as of", value=COMPARE_DEFAULT, key="compare_date", format="YYYY-MM-DD"
     )
-    other = evaluate(book, answers, other_date)
+    other = outcome if other_date == outcome.as_of else outcome_for(book, answers, other_date)
     diff = diff_outcomes(outcome, other)
     base, then = outcome.as_of.isoformat(), other.as_of.isoformat()
     if not diff.changed:

@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 import streamlit as st
 
-from atmp_pathways import AnswersError, Question, Rulebook, next_question, parse_answers
+from atmp_pathways import AnswersError, Question, Rulebook, parse_answers
 from atmp_pathways.answers import MAX_ANSWERS_BYTES
 from atmp_pathways.models import AnswerValue
-from atmp_pathways.review import answered_path, decode_answers, encode_answers
+from atmp_pathways.review import WizardState, answered_path, decode_answers, encode_answers, wizard_state
 
 __all__ = [
     "URL_PARAM",
@@ -106,12 +106,15 @@ def set_view(view: View) -> None:
     st.session_state["return_to_review"] = False
 
 
-def current_question(book: Rulebook) -> Question | None:
-    """The question on screen: the one being edited, else the engine's next question."""
+def current_question(book: Rulebook, derived: WizardState) -> Question | None:
+    """The question on screen: the one being edited, else the engine's next question.
+
+    ``derived`` is ``wizard_state(book, answers())``, computed once per rerun.
+    """
     editing = st.session_state.get("editing")
     if editing is not None and editing in book.questions_by_id:
         return book.question(editing)
-    return next_question(book, answers())
+    return derived.next_question
 
 
 def _clear_widgets() -> None:
@@ -141,7 +144,7 @@ def save_answer(book: Rulebook, question_id: str) -> None:
     store[question_id] = value
     if st.session_state.get("return_to_review"):
         st.session_state["editing"] = None
-        if next_question(book, store) is None:
+        if wizard_state(book, store).next_question is None:
             set_view("review")
         return
     path = answered_path(book, store)

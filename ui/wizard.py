@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from atmp_pathways import Question, Rulebook, evaluate, pending_questions
+from atmp_pathways import Question, Rulebook
 from atmp_pathways.answers import MAX_ANSWERS_BYTES, dump_answers
 from atmp_pathways.review import (
+    WizardState,
     answer_label,
-    answered_path,
     escape_markdown,
     markdown_link,
     needs_confirmation,
-    progress,
+    outcome_for,
     review_rows,
+    wizard_state,
 )
 
 from . import results, state
@@ -30,17 +32,19 @@ def render(book: Rulebook) -> None:
     state.init_state(book)
     _show_flashes()
     view = st.session_state["view"]
-    question = state.current_question(book) if view == "questions" else None
+    # Path, pending questions and progress: derived once per rerun from the answers, passed down.
+    derived = wizard_state(book, state.answers())
+    question = state.current_question(book, derived) if view == "questions" else None
     if view == "questions" and question is None:
         state.set_view("review")
         view = "review"
-    _sidebar(book, view)
+    _sidebar(book, view, derived)
     if view == "start":
         _start(book)
     elif question is not None:
-        _question(book, question)
+        _question(book, question, derived)
     elif view == "review":
-        _review(book)
+        _review(book, derived)
     else:
         results.render(book, state.answers(), state.as_of())
     state.sync_url()
@@ -116,9 +120,9 @@ def _sources(book: Rulebook, question: Question) -> str:
     return "\n".join(lines)
 
 
-def _question(book: Rulebook, question: Question) -> None:
+def _question(book: Rulebook, question: Question, derived: WizardState) -> None:
     stored = state.answers().get(question.id)
-    done, remaining = progress(book, state.answers())
+    done, remaining = derived.progress
     total = max(done + remaining, 1)
     st.progress(min(done / total, 1.0), text=f"{done} answered · about {remaining} to go")
     st.caption(escape_markdown(book.topic_titles.get(book.topic_of.get(question.id, ""), "")))
@@ -190,9 +194,9 @@ def _question(book: Rulebook, question: Question) -> None:
         )
 
 
-def _review(book: Rulebook) -> None:
+def _review(book: Rulebook, derived: WizardState) -> None:
     answers = state.answers()
-    outcome = evaluate(book, answers, state.as_of())
+    outcome = outcome_for(book, answers, state.as_of())
     st.header("Review your answers")
     st.caption(
         "Check every answer before you see the results. Change any of them; the wizard then asks whatever else it needs."
@@ -206,11 +210,11 @@ def _review(book: Rulebook) -> None:
         )
     if not answers:
         st.info("No answers yet.")
-    pending = pending_questions(book, answers)
+    pending = derived.pending
     if pending:
         st.warning(f"{len(pending)} question(s) still to answer; the results will be incomplete.")
     buttons = st.container(horizontal=True)
-    path = answered_path(book, answers)
+    path = derived.path
     buttons.button(
         "Back",
         key="review_back",
@@ -221,27 +225,34 @@ def _review(book: Rulebook) -> None:
     buttons.button("See results", key="see_results", type="primary", on_click=state.set_view, args=("results",))
 
 
-def _sidebar(book: Rulebook, view: str) -> None:
+def _sidebar(book: Rulebook, view: str, derived: WizardState) -> None:
     answers = state.answers()
     with st.sidebar:
         if view != "start":
             _as_of_input(st.sidebar)
         st.subheader("Your answers")
-        path = answered_path(book, answers)
+        path = derived.path
         if not path:
             st.caption("None yet.")
-        for qid in path:
-            text, change = st.columns([4, 2], vertical_alignment="center")
-            text.markdown(
-                f"{escape_markdown(book.question(qid).text)}  \n**{escape_markdown(answer_label(book, qid, answers[qid]))}**"
-            )
-            change.button("Change", key=f"change_{qid}", type="tertiary", on_click=state.change_answer, args=(qid,))
+        else:
+            # One element per answer: the answer itself is the Change link (what users of guided
+            # interviews ask for most), and the sidebar stays cheap to redraw on every rerun.
+            st.caption("Select an answer to change it.")
+            for qid in path:
+                st.button(
+                    f"{escape_markdown(book.question(qid).text)}  \n"
+                    f"**{escape_markdown(answer_label(book, qid, answers[qid]))}** · :material/edit: Change",
+                    key=f"change_{qid}",
+                    type="tertiary",
+                    on_click=state.change_answer,
+                    args=(qid,),
+                )
         extra = len(answers) - len(path)
         if extra > 0:
             st.caption(f"{extra} more answer(s) kept but not used now; see the review screen.")
         st.download_button(
             "Save answers (JSON)",
-            data=dump_answers(answers, state.as_of(), book),
+            data=partial(dump_answers, dict(answers), state.as_of(), book),  # built only when clicked
             file_name="atmp-answers.json",
             mime="application/json",
             on_click="ignore",

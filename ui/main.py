@@ -1,0 +1,106 @@
+"""The app's entry point, kept out of ``app.py`` so the script Streamlit re-executes is tiny.
+
+``app.py`` calls ``main()`` on every rerun; this module is imported once per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from atmp_pathways import Rulebook, RulebookError, load_rulebook
+
+from . import rule_map, state, wizard
+
+__all__ = ["main", "rules_dir"]
+
+_DEFAULT_RULES = Path(__file__).resolve().parent.parent / "rules"
+
+
+def rules_dir() -> Path:
+    """``ATMP_RULES_DIR`` (read on every rerun; tests point it at the toy rules), else ``rules/``."""
+    return Path(os.environ.get("ATMP_RULES_DIR") or _DEFAULT_RULES)
+
+
+def _fingerprint(root: Path) -> str:
+    """Names, sizes and mtimes of the rule files, as a short digest: a changed file means a fresh load."""
+    files = sorted(root.rglob("*.y*ml")) if root.is_dir() else []
+    parts = []
+    for path in files:
+        info = path.stat()
+        parts.append(f"{path}\0{info.st_size}\0{info.st_mtime_ns}")
+    return hashlib.blake2b("\n".join(parts).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+@st.cache_resource(show_spinner="Loading the rules…", max_entries=8)
+def _load(rules_dir: str, fingerprint: str) -> Rulebook:
+    """The rulebook is frozen, so one copy serves every session (errors are not cached)."""
+    return load_rulebook(rules_dir)
+
+
+_RECHECK_SECONDS = 1.0
+"""How often a rerun looks at the rule files again (an edit shows on the next rerun a second later)."""
+_LAST: dict[str, tuple[float, str, Rulebook]] = {}  # rules dir → (checked at, fingerprint, book)
+_LAST_LOCK = threading.Lock()
+
+
+def _book(root: Path) -> Rulebook:
+    """The cached rulebook for ``root``; reruns skip the file scan and the cache lookup for a second."""
+    key = str(root)
+    now = time.monotonic()
+    hit = _LAST.get(key)
+    if hit is not None and now - hit[0] < _RECHECK_SECONDS:
+        return hit[2]
+    fingerprint = _fingerprint(root)
+    if hit is not None and hit[1] == fingerprint:
+        book = hit[2]
+    else:
+        book = _load(key, fingerprint)  # raises RulebookError; errors are not remembered
+    with _LAST_LOCK:
+        _LAST[key] = (now, fingerprint, book)
+    return book
+
+
+def _book_or_stop() -> Rulebook:
+    try:
+        return _book(rules_dir())
+    except RulebookError as err:
+        rule_map.render_rules_error(err)
+        st.stop()
+
+
+def _wizard_page() -> None:
+    wizard.render(_book_or_stop())
+
+
+def _rule_map_page() -> None:
+    st.set_page_config(layout="wide")  # the graph and the source table need the room
+    book = _book_or_stop()
+    # Switching pages drops the query string: put ?a= back, so a refresh here keeps the answers
+    # (and a shared /rule-map?a=… link brings them to the wizard).
+    state.init_state(book)
+    state.sync_url()
+    rule_map.render(book)
+
+
+_PAGES = (
+    (_wizard_page, "Wizard", ":material/checklist:", "wizard", True),
+    (_rule_map_page, "Rule map", ":material/account_tree:", "rule-map", False),
+)
+
+
+def main() -> None:
+    """One run of the app: page config, navigation, the chosen page."""
+    st.set_page_config(page_title="ATMP Pathways", page_icon=":material/genetics:", layout="centered")
+    page = st.navigation(
+        [
+            st.Page(run, title=title, icon=icon, url_path=url, default=default)
+            for run, title, icon, url, default in _PAGES
+        ]
+    )
+    page.run()
