@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,6 +51,8 @@ def _load(root: Path, strict: bool) -> Rulebook:
     problems: list[RuleError] = []
     display_root = _display(root)
     hasher = hashlib.sha256()
+    unreadable: list[str] = []  # files whose YAML could not be parsed at all
+    half_read: set[str] = set()  # ids defined in files that parsed but failed the schema
 
     def read(path: Path, model: type[M]) -> FileData[M] | None:
         shown = _display(path)
@@ -63,14 +66,17 @@ def _load(root: Path, strict: bool) -> Rulebook:
             data, lines = parse_yaml(decode_text(raw), shown)
         except YamlProblem as err:
             problems.append(RuleError(shown, err.line, "", err.message, err.hint))
+            unreadable.append(shown)
             return None
         if not isinstance(data, dict):
             problems.append(RuleError(shown, 1, "", "the file must be a mapping of keys to values", ""))
+            unreadable.append(shown)
             return None
         try:
             return FileData(shown, model.model_validate(_tuplify(data)), lines)
         except ValidationError as err:
             problems.extend(_schema_problems(shown, err, lines, data))
+            half_read.update(_ids_in(data))
             return None
 
     if not root.is_dir():
@@ -125,7 +131,7 @@ def _load(root: Path, strict: bool) -> Rulebook:
     if meta_file is None:
         raise RulebookError(problems, display_root)
     book, more = check_references(meta_file, topics, sources, data_files, hasher.hexdigest()[:16])
-    problems.extend(more)
+    problems.extend(_without_cascades(more, half_read, unreadable))
     if book is not None:
         from .graph import lint_rulebook  # local import: graph imports models only
 
@@ -134,6 +140,51 @@ def _load(root: Path, strict: bool) -> Rulebook:
     if fatal or book is None:
         raise RulebookError(fatal, display_root)
     return book
+
+
+_UNKNOWN_REF = re.compile(r"^unknown (?:source|question|list|table) '([^']+)'$")
+
+
+def _ids_in(data: dict[str, Any]) -> set[str]:
+    """Ids a file defines, read from its raw data (for a file that failed the schema)."""
+    found = set()
+    for key in ("questions", "obligations", "sources", "lists", "tables"):
+        items = data.get(key)
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                found.add(item["id"])
+    return found
+
+
+def _without_cascades(problems: list[RuleError], half_read: set[str], unreadable: list[str]) -> list[RuleError]:
+    """Drop "unknown id" problems that only follow from a file that failed to load.
+
+    An id defined in a file that failed the schema is known; one that no file defines may be
+    in a file whose YAML could not be read, so it is counted, not listed (unless a close
+    match suggests a typo).
+    """
+    kept: list[RuleError] = []
+    hidden = 0
+    for p in problems:
+        match = _UNKNOWN_REF.match(p.message)
+        if match and match.group(1) in half_read:
+            continue
+        if match and unreadable and not p.hint.startswith("did you mean"):
+            hidden += 1
+            continue
+        kept.append(p)
+    if hidden:
+        kept.append(
+            RuleError(
+                unreadable[0],
+                None,
+                "",
+                f"{hidden} reference(s) to ids defined nowhere else were not checked: they may be defined "
+                "in the file(s) that could not be read",
+                "fix the YAML error(s) first, then run check again",
+            )
+        )
+    return kept
 
 
 def _tuplify(data: Any) -> Any:
