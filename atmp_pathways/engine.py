@@ -46,6 +46,7 @@ UNKNOWN = _Unknown()
 Tri = bool | None
 _VERIFY_RANK = {"confirmed": 0, "secondary": 1, "unverified": 2}
 _HORIZON = {"agreed_not_in_force", "proposed"}
+_REASONS_KEPT = 100_000  # bound on the per-rulebook cache of leaf reasons
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class _Index:
     static: dict[tuple[str, str | None], Finding] = field(default_factory=dict)
     # (condition id, wanted result) → the condition in the user's words, filled on first use.
     words: dict[tuple[int, bool], str] = field(default_factory=dict)
+    # (condition id, wanted result, path, answer) → its Reason: answers repeat from rerun to rerun.
+    reasons: dict[tuple[int, bool, str, object], Reason] = field(default_factory=dict)
 
 
 class _Values(dict[str, object]):
@@ -280,11 +283,18 @@ def _explain(book: Rulebook, cond: Condition, values: Mapping[str, object], path
     """Reasons why ``cond`` evaluated to ``want`` (the trace in words)."""
     if cond.question is not None:
         value = values.get(cond.question, UNKNOWN)
-        q = book.questions_by_id[cond.question]
-        text = f"{q.text} — {_show(book, q.id, value)}"
-        if not (want and cond.operator in ("is", "answered")):  # the answer alone says it otherwise
-            text += f" (needed {_words(book, cond, want)})"
-        return [Reason(path=path, question=q.id, text=text)]
+        reasons = _index(book).reasons
+        memo_key = (id(cond), want, path, tuple(value) if isinstance(value, list) else value)
+        reason = reasons.get(memo_key)
+        if reason is None:
+            q = book.questions_by_id[cond.question]
+            text = f"{q.text} — {_show(book, q.id, value)}"
+            if not (want and cond.operator in ("is", "answered")):  # the answer alone says it otherwise
+                text += f" (needed {_words(book, cond, want)})"
+            reason = Reason(path=path, question=q.id, text=text)
+            if len(reasons) < _REASONS_KEPT:
+                reasons[memo_key] = reason
+        return [reason]
     if cond.not_ is not None:
         return _explain(book, cond.not_, values, f"{path}.not", not want)
     key = "all" if cond.all is not None else "any"

@@ -10,6 +10,7 @@ The only module (with ``answers``) that reads files. Layout of a rules folder::
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import re
@@ -131,7 +132,12 @@ def _load(root: Path, strict: bool) -> Rulebook:
     if meta_file is None:
         raise RulebookError(problems, display_root)
     book, more = check_references(meta_file, topics, sources, data_files, hasher.hexdigest()[:16])
-    problems.extend(_without_cascades(more, half_read, unreadable))
+    kept, hidden = _without_cascades(more, half_read, unreadable)
+    problems.extend(kept)
+    if hidden:  # said once, on the unreadable file's own problem, not as extra problems
+        note = f"{hidden} reference(s) elsewhere may point into this file and were not checked"
+        i = next(i for i, p in enumerate(problems) if p.path in unreadable)
+        problems[i] = dataclasses.replace(problems[i], hint=f"{problems[i].hint}; {note}" if problems[i].hint else note)
     if book is not None:
         from .graph import lint_rulebook  # local import: graph imports models only
 
@@ -156,7 +162,9 @@ def _ids_in(data: dict[str, Any]) -> set[str]:
     return found
 
 
-def _without_cascades(problems: list[RuleError], half_read: set[str], unreadable: list[str]) -> list[RuleError]:
+def _without_cascades(
+    problems: list[RuleError], half_read: set[str], unreadable: list[str]
+) -> tuple[list[RuleError], int]:
     """Drop "unknown id" problems that only follow from a file that failed to load.
 
     An id defined in a file that failed the schema is known; one that no file defines may be
@@ -173,18 +181,7 @@ def _without_cascades(problems: list[RuleError], half_read: set[str], unreadable
             hidden += 1
             continue
         kept.append(p)
-    if hidden:
-        kept.append(
-            RuleError(
-                unreadable[0],
-                None,
-                "",
-                f"{hidden} reference(s) to ids defined nowhere else were not checked: they may be defined "
-                "in the file(s) that could not be read",
-                "fix the YAML error(s) first, then run check again",
-            )
-        )
-    return kept
+    return kept, hidden
 
 
 def _tuplify(data: Any) -> Any:
