@@ -46,7 +46,8 @@ UNKNOWN = _Unknown()
 Tri = bool | None
 _VERIFY_RANK = {"confirmed": 0, "secondary": 1, "unverified": 2}
 _HORIZON = {"agreed_not_in_force", "proposed"}
-_REASONS_KEPT = 100_000  # bound on the per-rulebook cache of leaf reasons
+_REASONS_KEPT = 100_000  # bounds on the per-rulebook caches of leaf reasons and of findings
+_FINDINGS_KEPT = 20_000
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class _Index:
     words: dict[tuple[int, bool], str] = field(default_factory=dict)
     # (condition id, wanted result, path, answer) → its Reason: answers repeat from rerun to rerun.
     reasons: dict[tuple[int, bool, str, object], Reason] = field(default_factory=dict)
+    findings: dict[tuple[object, ...], Finding] = field(default_factory=dict)
 
 
 class _Values(dict[str, object]):
@@ -437,13 +439,20 @@ def _finding(
     why_not: str | None = None,
     pending: list[str] | None = None,
 ) -> Finding:
-    static = _index(book).static
+    idx = _index(book)
+    trace = tuple(because or ())
+    waits = tuple(pending or ())
+    # Findings are immutable and answers repeat from rerun to rerun: reuse an equal one.
+    memo_key = (ob.id, item, state, trace, why_not, waits)
+    found = idx.findings.get(memo_key)
+    if found is not None:
+        return found
     key = (ob.id, item)
-    template = static.get(key)
+    template = idx.static.get(key)
     if template is None:
-        template = static[key] = _template(book, ob, item)
+        template = idx.static[key] = _template(book, ob, item)
     t = template  # explicit fields: dataclasses.replace is several times slower on this hot path
-    return Finding(
+    found = Finding(
         id=t.id,
         obligation=t.obligation,
         title=t.title,
@@ -463,10 +472,13 @@ def _finding(
         valid_to=t.valid_to,
         details=t.details,
         notes=t.notes,
-        because=tuple(because or ()),
+        because=trace,
         why_not=why_not,
-        pending=tuple(pending or ()),
+        pending=waits,
     )
+    if len(idx.findings) < _FINDINGS_KEPT:
+        idx.findings[memo_key] = found
+    return found
 
 
 def _template(book: Rulebook, ob: Obligation, item: str | None) -> Finding:
