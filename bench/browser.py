@@ -83,9 +83,12 @@ async def _heading(page: Any) -> str:
 
 
 async def _session(
-    browser: Any, url: str, witness: dict[str, Any], texts: dict[str, str], max_answers: int
+    browser: Any, url: str, witness: dict[str, Any], texts: dict[str, str], max_answers: int, delay: float = 0.0
 ) -> list[float]:
-    """One user: start, then answer up to ``max_answers`` questions; click→next-question seconds."""
+    """One user: start, then answer up to ``max_answers`` questions; click→next-question seconds.
+
+    ``delay`` staggers arrivals a little, as real users do; the sessions still overlap."""
+    await asyncio.sleep(delay)
     context = await browser.new_context()
     page = await context.new_page()
     page.set_default_timeout(STEP_TIMEOUT_MS)
@@ -122,12 +125,18 @@ async def _drive(url: str, witness: dict[str, Any], texts: dict[str, str]) -> tu
         try:
             single = await _session(browser, url, witness, texts, max_answers=50)
             sessions = await asyncio.gather(
-                *(_session(browser, url, witness, texts, max_answers=10) for _ in range(20)), return_exceptions=True
+                *(_session(browser, url, witness, texts, max_answers=10, delay=0.25 * i) for i in range(20)),
+                return_exceptions=True,
             )
         finally:
             await browser.close()
     loaded = [s for s in sessions if isinstance(s, list)]
+    errors = sorted(
+        {f"{type(s).__name__}: {str(s).splitlines()[0][:120]}" for s in sessions if not isinstance(s, list)}
+    )
     failed = len(sessions) - len(loaded)
+    if errors:
+        print("failed sessions:", "; ".join(errors), flush=True)
     return single, [x for s in loaded for x in s], failed
 
 
