@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test check-rules scenarios lint schema catalogue bench clean
+.PHONY: help install run test check-rules scenarios lint schema catalogue screenshot bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ schema: $(STAMP) ## Write JSON Schemas of the rule files into schema/
 
 catalogue: $(STAMP) ## Regenerate the catalogue section of rules/README.md
 	$(BIN)/python -m atmp_pathways catalogue --write-readme rules/README.md
+
+screenshot: $(STAMP) ## Retake docs/screenshot-results.png with the real-browser test
+	UPDATE_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/test_browser.py -k screenshot
 
 bench: $(STAMP) ## Benchmarks (not part of test); writes BENCHMARKS.md
 	$(BIN)/python -m bench
