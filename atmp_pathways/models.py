@@ -293,6 +293,16 @@ class Obligation(_Frozen):
     citations: tuple[Citation, ...] = Field(min_length=1)
     status: LegalStatus
     verification: Verification
+    verified_in: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="Where it was confirmed: which text (OJ, consolidated version, EudraLex copy), which provision, when read",
+    )
+    to_confirm: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="For secondary/unverified items: in one line, what would confirm it",
+    )
     valid_from: date | None = None
     valid_to: date | None = None
     checklist: tuple[Text, ...] = Field(min_length=1)
