@@ -9,9 +9,9 @@ Typical use::
 
 from .answers import AnswersFile, dump_answers, parse_answers
 from .engine import evaluate, next_question, pending_questions, question_order, validate_answers
-from .errors import AnswersError, RulebookError, RuleError
+from .errors import AnswersError, Problem, RulebookError
 from .graph import build_graph, lint_rulebook, to_dot, to_mermaid
-from .loader import RULES_DIR, load_rulebook
+from .loader import RULES_DIR, check_rulebook, load_rulebook
 from .models import Citation, Condition, Obligation, Question, Rulebook, Source
 from .outcome import Finding, Outcome, Reason
 
@@ -24,13 +24,14 @@ __all__ = [
     "Finding",
     "Obligation",
     "Outcome",
+    "Problem",
     "Question",
     "Reason",
-    "RuleError",
     "Rulebook",
     "RulebookError",
     "Source",
     "build_graph",
+    "check_rulebook",
     "dump_answers",
     "evaluate",
     "lint_rulebook",

@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .errors import AnswersError, RulebookError
-from .loader import RULES_DIR, load_rulebook
+from .loader import RULES_DIR, check_rulebook, display_path, load_rulebook
 from .models import Rulebook
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "tests" / "scenarios"
@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="load and lint the rules; print every problem as file:line")
     c.add_argument("rules_dir", nargs="?", help="rules folder (default: --rules)")
+    c.add_argument("--format", choices=["text", "json"], default="text", help="json: the problems as a JSON list")
     c = sub.add_parser("catalogue", help="the whole rulebook as data")
     c.add_argument("--format", choices=["json", "md"], default="json")
     c.add_argument("--write-readme", metavar="README", help="replace the catalogue section of this Markdown file")
@@ -72,10 +73,20 @@ def _book(args: argparse.Namespace) -> Rulebook:
 
 
 def _check(args: argparse.Namespace) -> int:
+    """Every problem, warnings included; only errors make the exit code 1."""
     folder = args.rules_dir or args.rules
     start = time.perf_counter()
-    book = load_rulebook(folder)
+    book, problems = check_rulebook(folder)
     ms = (time.perf_counter() - start) * 1000
+    report = RulebookError(problems, display_path(Path(folder)))  # sorted, duplicates dropped
+    if args.format == "json":
+        print(json.dumps([p.to_dict() for p in report.problems], indent=2))
+        return 0 if book is not None else 1
+    if book is None:
+        print(str(report), file=sys.stderr)
+        return 1
+    for p in report.problems:
+        print(f"warning: {p}", file=sys.stderr)
     print(
         f"{folder}: clean — {len(book.questions)} questions, {len(book.obligations)} obligations, "
         f"{len(book.sources)} sources, {len(book.meta.topics)} topics; version {book.meta.version}, "

@@ -1,16 +1,21 @@
-"""Cross-file reference checks: ids, choices, sources, lists, tables, dates."""
+"""Cross-file reference checks (ids, choices, sources, lists, tables, dates), then the Rulebook.
+
+``collect`` gathers what the parsed files define, ``check_references`` checks every
+reference against it, and ``build_rulebook`` assembles the checked parts.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from ._files import FileData, format_path
 from ._yaml import LinePath
-from .errors import RuleError, did_you_mean
+from .errors import Problem, Severity, closest, did_you_mean
 from .models import (
+    KINDS,
     Citation,
     Condition,
     DataFile,
@@ -24,20 +29,123 @@ from .models import (
     SourcesFile,
     TopicFile,
 )
+from .plan import PLACEHOLDER
 
-__all__ = ["check_references", "PLACEHOLDER"]
-
-PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+__all__ = ["PLACEHOLDER", "Defs", "build_rulebook", "check_references", "collect"]
 
 
 class _Problems:
     """Collects problems raised against any loaded file and key path."""
 
     def __init__(self) -> None:
-        self.problems: list[RuleError] = []
+        self.problems: list[Problem] = []
 
-    def add(self, fd: FileData[Any], path: LinePath, message: str, hint: str = "", severity: str = "error") -> None:
-        self.problems.append(RuleError(fd.display, fd.line(path), format_path(path), message, hint, severity))
+    def add(
+        self,
+        fd: FileData[Any],
+        path: LinePath,
+        message: str,
+        hint: str = "",
+        *,
+        code: str = "bad_value",
+        ref: str = "",
+        suggestion: str | None = None,
+        severity: Severity = "error",
+    ) -> None:
+        self.problems.append(
+            Problem(fd.display, fd.line(path), format_path(path), message, hint, severity, code, ref, suggestion)
+        )
+
+    def unknown(
+        self, fd: FileData[Any], path: LinePath, what: str, ident: str, known: Iterable[str], fallback: str = ""
+    ) -> None:
+        """An ``unknown_ref`` problem: ``what`` '``ident``' is not defined anywhere."""
+        match = closest(ident, known)
+        hint = f"did you mean '{match}'?" if match else fallback
+        self.add(fd, path, f"unknown {what} '{ident}'", hint, code="unknown_ref", ref=ident, suggestion=match)
+
+
+@dataclass
+class Defs:
+    """What the rule files define, in file order, with where each id is defined."""
+
+    meta: RulebookMeta
+    questions: list[tuple[FileData[Any], int, Question]] = field(default_factory=list)
+    obligations: list[tuple[FileData[Any], int, Obligation]] = field(default_factory=list)
+    sources: list[tuple[FileData[Any], LinePath, Source]] = field(default_factory=list)
+    lists: list[tuple[FileData[Any], int, DataList]] = field(default_factory=list)
+    tables: list[tuple[FileData[Any], int, DataTable]] = field(default_factory=list)
+    topic_of: dict[str, str] = field(default_factory=dict)
+    topic_titles: dict[str, str] = field(default_factory=dict)
+    seen: dict[str, tuple[FileData[Any], LinePath]] = field(default_factory=dict)
+    locations: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    def define(self, out: _Problems, fd: FileData[Any], path: LinePath, ident: str, what: str) -> None:
+        if ident in self.seen:
+            other, opath = self.seen[ident]
+            out.add(
+                fd,
+                (*path, "id"),
+                f"duplicate id '{ident}' ({what})",
+                f"already defined at {other.display}:{other.line(opath)}; ids must be unique across the rulebook",
+                code="duplicate_id",
+                ref=ident,
+            )
+            return
+        self.seen[ident] = (fd, path)
+        self.locations[ident] = (fd.display, fd.line((*path, "id")) or 0)
+
+    @property
+    def source_ids(self) -> set[str]:
+        return {s.id for _, _, s in self.sources}
+
+    @property
+    def list_items(self) -> dict[str, dict[str, str]]:
+        return {lst.id: lst.items for _, _, lst in self.lists}
+
+    @property
+    def table_by_id(self) -> dict[str, DataTable]:
+        return {t.id: t for _, _, t in self.tables}
+
+    @property
+    def q_by_id(self) -> dict[str, Question]:
+        return {q.id: q for _, _, q in self.questions}
+
+
+def collect(
+    meta_file: FileData[RulebookMeta],
+    topics: list[tuple[str, FileData[TopicFile]]],
+    sources_files: list[FileData[SourcesFile]],
+    data_files: list[FileData[DataFile]],
+    out: _Problems,
+) -> Defs:
+    """Gather every definition; report duplicate ids."""
+    defs = Defs(meta_file.model)
+    for topic, fd in topics:
+        defs.topic_titles[topic] = fd.model.title
+        for i, q in enumerate(fd.model.questions):
+            defs.define(out, fd, ("questions", i), q.id, "question")
+            defs.questions.append((fd, i, q))
+            defs.topic_of[q.id] = topic
+        for i, o in enumerate(fd.model.obligations):
+            defs.define(out, fd, ("obligations", i), o.id, "obligation")
+            defs.obligations.append((fd, i, o))
+            defs.topic_of[o.id] = topic
+        for i, s in enumerate(fd.model.sources):
+            defs.define(out, fd, ("sources", i), s.id, "source")
+            defs.sources.append((fd, ("sources", i), s))
+    for sfd in sources_files:
+        for i, s in enumerate(sfd.model.sources):
+            defs.define(out, sfd, ("sources", i), s.id, "source")
+            defs.sources.append((sfd, ("sources", i), s))
+    for dfd in data_files:
+        for i, lst in enumerate(dfd.model.lists):
+            defs.define(out, dfd, ("lists", i), lst.id, "list")
+            defs.lists.append((dfd, i, lst))
+        for i, tbl in enumerate(dfd.model.tables):
+            defs.define(out, dfd, ("tables", i), tbl.id, "table")
+            defs.tables.append((dfd, i, tbl))
+    return defs
 
 
 def check_references(
@@ -45,295 +153,227 @@ def check_references(
     topics: list[tuple[str, FileData[TopicFile]]],
     sources_files: list[FileData[SourcesFile]],
     data_files: list[FileData[DataFile]],
-    digest: str,
-) -> tuple[Rulebook | None, list[RuleError]]:
-    """Check every cross-reference; build the Rulebook when the parts are sound."""
+) -> tuple[Defs, list[Problem]]:
+    """Every definition, and every problem with the references between them."""
     out = _Problems()
-    meta = meta_file.model
+    defs = collect(meta_file, topics, sources_files, data_files, out)
+    ctx = _Context(defs, out)
+    for fd, i, q in defs.questions:
+        ctx.question(fd, ("questions", i), q)
+    for fd, i, o in defs.obligations:
+        ctx.obligation(fd, ("obligations", i), o)
+    for fd, path, s in defs.sources:
+        ctx.window(fd, path, s.valid_from, s.valid_to)
+    for fd, i, tbl in defs.tables:
+        ctx.table(fd, ("tables", i), tbl)
+    return defs, out.problems
 
-    # Where each id is defined, to report duplicates and build locations.
-    seen: dict[str, tuple[FileData[Any], LinePath]] = {}
-    locations: dict[str, tuple[str, int]] = {}
 
-    def define(fd: FileData[Any], path: LinePath, ident: str, what: str) -> None:
-        if ident in seen:
-            other, opath = seen[ident]
-            out.add(
-                fd,
-                (*path, "id"),
-                f"duplicate id '{ident}' ({what})",
-                f"already defined at {other.display}:{other.line(opath)}; ids must be unique across the rulebook",
-            )
-            return
-        seen[ident] = (fd, path)
-        locations[ident] = (fd.display, fd.line((*path, "id")) or 0)
+def build_rulebook(defs: Defs, digest: str) -> Rulebook:
+    """The Rulebook from checked definitions (questions in topic order, then file order)."""
+    rank = {t: i for i, t in enumerate(defs.meta.topics)}
+    questions = sorted((q for _, _, q in defs.questions), key=lambda q: rank[defs.topic_of[q.id]])  # stable
+    return Rulebook(
+        meta=defs.meta,
+        questions=tuple(questions),
+        obligations=tuple(o for _, _, o in defs.obligations),
+        sources=tuple(s for _, _, s in defs.sources),
+        lists=tuple(lst for _, _, lst in defs.lists),
+        tables=tuple(t for _, _, t in defs.tables),
+        topic_of=defs.topic_of,
+        topic_titles=defs.topic_titles,
+        digest=digest,
+        locations=defs.locations,
+    )
 
-    questions: list[tuple[FileData[Any], int, Question]] = []
-    obligations: list[tuple[FileData[Any], int, Obligation]] = []
-    sources: list[tuple[FileData[Any], LinePath, Source]] = []
-    topic_of: dict[str, str] = {}
-    topic_titles: dict[str, str] = {}
-    for topic, fd in topics:
-        topic_titles[topic] = fd.model.title
-        for i, q in enumerate(fd.model.questions):
-            define(fd, ("questions", i), q.id, "question")
-            questions.append((fd, i, q))
-            topic_of[q.id] = topic
-        for i, o in enumerate(fd.model.obligations):
-            define(fd, ("obligations", i), o.id, "obligation")
-            obligations.append((fd, i, o))
-            topic_of[o.id] = topic
-        for i, s in enumerate(fd.model.sources):
-            define(fd, ("sources", i), s.id, "source")
-            sources.append((fd, ("sources", i), s))
-    for sfd in sources_files:
-        for i, s in enumerate(sfd.model.sources):
-            define(sfd, ("sources", i), s.id, "source")
-            sources.append((sfd, ("sources", i), s))
-    lists: list[tuple[FileData[Any], int, DataList]] = []
-    tables: list[tuple[FileData[Any], int, DataTable]] = []
-    for dfd in data_files:
-        for i, lst in enumerate(dfd.model.lists):
-            define(dfd, ("lists", i), lst.id, "list")
-            lists.append((dfd, i, lst))
-        for i, tbl in enumerate(dfd.model.tables):
-            define(dfd, ("tables", i), tbl.id, "table")
-            tables.append((dfd, i, tbl))
 
-    source_ids = {s.id for _, _, s in sources}
-    list_items = {lst.id: lst.items for _, _, lst in lists}
-    table_by_id = {t.id: t for _, _, t in tables}
-    q_by_id = {q.id: q for _, _, q in questions}
+class _Context:
+    """Reference checks for one rulebook's definitions; problems go to ``out``."""
 
-    def choices_of(q: Question) -> dict[str, str] | None:
+    def __init__(self, defs: Defs, out: _Problems) -> None:
+        self.defs, self.out = defs, out
+        self.meta = defs.meta
+        self.source_ids = defs.source_ids
+        self.list_items = defs.list_items
+        self.table_by_id = defs.table_by_id
+        self.q_by_id = defs.q_by_id
+
+    def choices_of(self, q: Question) -> dict[str, str] | None:
         if q.choices is not None:
             return q.choices
         if q.choices_from is not None:
-            return list_items.get(q.choices_from)
+            return self.list_items.get(q.choices_from)
         return None
 
-    def check_citations(fd: FileData[Any], path: LinePath, citations: tuple[Citation, ...]) -> None:
+    def citations(self, fd: FileData[Any], path: LinePath, citations: tuple[Citation, ...]) -> None:
         for j, c in enumerate(citations):
-            if c.source not in source_ids:
-                out.add(
-                    fd,
-                    (*path, j, "source"),
-                    f"unknown source '{c.source}'",
-                    did_you_mean(c.source, source_ids) or "register it in rules/sources.yaml",
-                )
+            if c.source not in self.source_ids:
+                fallback = "register it in rules/sources.yaml"
+                self.out.unknown(fd, (*path, j, "source"), "source", c.source, self.source_ids, fallback)
 
-    def check_window(fd: FileData[Any], path: LinePath, start: date | None, end: date | None) -> None:
+    def window(self, fd: FileData[Any], path: LinePath, start: date | None, end: date | None) -> None:
         if start is not None and end is not None and start > end:
-            out.add(
+            self.out.add(
                 fd,
                 (*path, "valid_to"),
                 f"validity window is inverted: valid_from {start} is after valid_to {end}",
                 "swap the dates or correct one",
             )
 
-    for fd, i, q in questions:
-        path: LinePath = ("questions", i)
-        check_citations(fd, (*path, "citations"), q.citations)
-        if q.choices_from is not None and q.choices_from not in list_items:
-            out.add(
+    def question(self, fd: FileData[Any], path: LinePath, q: Question) -> None:
+        self.citations(fd, (*path, "citations"), q.citations)
+        if q.choices_from is not None and q.choices_from not in self.list_items:
+            self.out.unknown(
                 fd,
                 (*path, "choices_from"),
-                f"unknown list '{q.choices_from}'",
-                did_you_mean(q.choices_from, list_items) or "define it under lists: in rules/data/",
+                "list",
+                q.choices_from,
+                self.list_items,
+                "define it under lists: in rules/data/",
             )
         if q.when is not None:
-            for p, msg, hint in _check_condition(q.when, (*path, "when"), q_by_id, choices_of):
-                out.add(fd, p, msg, hint)
+            self.condition(fd, q.when, (*path, "when"))
 
-    for fd, i, o in obligations:
-        path = ("obligations", i)
-        check_citations(fd, (*path, "citations"), o.citations)
-        check_window(fd, path, o.valid_from, o.valid_to)
-        if o.actor not in meta.actors:
-            out.add(
-                fd,
-                (*path, "actor"),
-                f"unknown actor '{o.actor}'",
-                did_you_mean(o.actor, meta.actors)
-                or f"use one of the actors in rulebook.yaml: {', '.join(meta.actors)}",
-            )
-        if o.phase not in meta.phases:
-            out.add(
-                fd,
-                (*path, "phase"),
-                f"unknown phase '{o.phase}'",
-                did_you_mean(o.phase, meta.phases)
-                or f"use one of the phases in rulebook.yaml: {', '.join(meta.phases)}",
-            )
+    def obligation(self, fd: FileData[Any], path: LinePath, o: Obligation) -> None:
+        self.citations(fd, (*path, "citations"), o.citations)
+        self.window(fd, path, o.valid_from, o.valid_to)
+        for what, value, known in (("actor", o.actor, self.meta.actors), ("phase", o.phase, self.meta.phases)):
+            if value not in known:
+                self.out.unknown(
+                    fd,
+                    (*path, what),
+                    what,
+                    value,
+                    known,
+                    f"use one of the {what}s in rulebook.yaml: {', '.join(known)}",
+                )
         for key in ("when", "unless"):
             cond = getattr(o, key)
             if cond is not None:
-                for p, msg, hint in _check_condition(cond, (*path, key), q_by_id, choices_of):
-                    out.add(fd, p, msg, hint)
-        allowed_names: set[str] = set()
-        if o.for_each is not None:
-            fe = o.for_each
-            fq = q_by_id.get(fe.question)
-            table = table_by_id.get(fe.table)
-            if fq is None:
-                out.add(
-                    fd,
-                    (*path, "for_each", "question"),
-                    f"unknown question '{fe.question}'",
-                    did_you_mean(fe.question, q_by_id),
-                )
-            elif fq.kind != "many_of":
-                out.add(
-                    fd,
-                    (*path, "for_each", "question"),
-                    f"question '{fe.question}' is {fq.kind}; for_each needs a many_of question",
-                    "",
-                )
-            if table is None:
-                out.add(
-                    fd, (*path, "for_each", "table"), f"unknown table '{fe.table}'", did_you_mean(fe.table, table_by_id)
-                )
-            elif fq is not None and fq.choices_from is not None and fq.choices_from != table.list:
-                out.add(
-                    fd,
-                    (*path, "for_each", "table"),
-                    f"table '{fe.table}' is keyed by list '{table.list}' but question '{fe.question}' takes its choices from '{fq.choices_from}'",
-                    "use a table over the same list",
-                )
-            if table is not None:
-                allowed_names = {"item", "item_label", *table.columns}
-        for field, texts in (("title", [o.title]), ("description", [o.description]), ("checklist", list(o.checklist))):
+                self.condition(fd, cond, (*path, key))
+        self.placeholders(fd, path, o, self.for_each(fd, path, o))
+
+    def for_each(self, fd: FileData[Any], path: LinePath, o: Obligation) -> set[str]:
+        """Check ``for_each``; return the placeholder names its table allows."""
+        if o.for_each is None:
+            return set()
+        fe = o.for_each
+        fq = self.q_by_id.get(fe.question)
+        table = self.table_by_id.get(fe.table)
+        if fq is None:
+            self.out.unknown(fd, (*path, "for_each", "question"), "question", fe.question, self.q_by_id)
+        elif fq.kind != "many_of":
+            self.out.add(
+                fd,
+                (*path, "for_each", "question"),
+                f"question '{fe.question}' is {fq.kind}; for_each needs a many_of question",
+            )
+        if table is None:
+            self.out.unknown(fd, (*path, "for_each", "table"), "table", fe.table, self.table_by_id)
+            return set()
+        if fq is not None and fq.choices_from is not None and fq.choices_from != table.list:
+            self.out.add(
+                fd,
+                (*path, "for_each", "table"),
+                f"table '{fe.table}' is keyed by list '{table.list}' but question '{fe.question}' takes its choices from '{fq.choices_from}'",
+                "use a table over the same list",
+            )
+        return {"item", "item_label", *table.columns}
+
+    def placeholders(self, fd: FileData[Any], path: LinePath, o: Obligation, allowed: set[str]) -> None:
+        for key, texts in (("title", [o.title]), ("description", [o.description]), ("checklist", list(o.checklist))):
             for j, text in enumerate(texts):
                 for name in PLACEHOLDER.findall(text):
-                    if name not in allowed_names:
-                        where: LinePath = (*path, field, j) if field == "checklist" else (*path, field)
-                        hint = (
-                            f"use one of {{{'}, {'.join(sorted(allowed_names))}}}"
-                            if allowed_names
-                            else "placeholders work only in for_each obligations"
-                        )
-                        out.add(fd, where, f"unknown placeholder '{{{name}}}'", hint)
+                    if name in allowed:
+                        continue
+                    where: LinePath = (*path, key, j) if key == "checklist" else (*path, key)
+                    hint = (
+                        f"use one of {{{'}, {'.join(sorted(allowed))}}}"
+                        if allowed
+                        else "placeholders work only in for_each obligations"
+                    )
+                    self.out.add(fd, where, f"unknown placeholder '{{{name}}}'", hint, code="unknown_placeholder")
 
-    for fd, path, s in sources:
-        check_window(fd, path, s.valid_from, s.valid_to)
-
-    for fd, i, tbl in tables:
-        path = ("tables", i)
-        items = list_items.get(tbl.list)
+    def table(self, fd: FileData[Any], path: LinePath, tbl: DataTable) -> None:
+        items = self.list_items.get(tbl.list)
         if items is None:
-            out.add(fd, (*path, "list"), f"unknown list '{tbl.list}'", did_you_mean(tbl.list, list_items))
+            self.out.unknown(fd, (*path, "list"), "list", tbl.list, self.list_items)
             items = {}
         for key, row in tbl.rows.items():
-            if items and key not in items:
-                out.add(
-                    fd,
-                    (*path, "rows", key),
-                    f"'{key}' is not an item of list '{tbl.list}'",
-                    did_you_mean(key, items) or "quote codes such as 'NO'",
-                )
-            missing = [c for c in tbl.columns if c not in row]
-            extra = [c for c in row if c not in tbl.columns]
-            if missing:
-                out.add(
-                    fd,
-                    (*path, "rows", key),
-                    f"row '{key}' lacks column(s) {', '.join(missing)}",
-                    "give every column a value (write 'not known' if need be)",
-                )
-            for c in extra:
-                out.add(
-                    fd,
-                    (*path, "rows", key, c),
-                    f"unknown column '{c}'",
-                    did_you_mean(c, tbl.columns) or f"columns are: {', '.join(tbl.columns)}",
-                )
+            self.row(fd, (*path, "rows", key), tbl, key, row, items)
         for key in tbl.row_verification:
             if key not in tbl.rows:
-                out.add(
+                self.out.add(
                     fd, (*path, "row_verification", key), f"no row '{key}' in this table", did_you_mean(key, tbl.rows)
                 )
         for key, cits in tbl.row_citations.items():
             if key not in tbl.rows:
-                out.add(fd, (*path, "row_citations", key), f"no row '{key}' in this table", did_you_mean(key, tbl.rows))
-            check_citations(fd, (*path, "row_citations", key), cits)
+                self.out.add(
+                    fd, (*path, "row_citations", key), f"no row '{key}' in this table", did_you_mean(key, tbl.rows)
+                )
+            self.citations(fd, (*path, "row_citations", key), cits)
 
-    if out.problems:
-        return None, out.problems
-    book = Rulebook(
-        meta=meta,
-        questions=tuple(_ordered(meta.topics, topic_of, [q for _, _, q in questions])),
-        obligations=tuple(o for _, _, o in obligations),
-        sources=tuple(s for _, _, s in sources),
-        lists=tuple(lst for _, _, lst in lists),
-        tables=tuple(t for _, _, t in tables),
-        topic_of=topic_of,
-        topic_titles=topic_titles,
-        digest=digest,
-        locations=locations,
-    )
-    return book, []
-
-
-def _ordered(topics: tuple[str, ...], topic_of: dict[str, str], items: list[Question]) -> list[Question]:
-    rank = {t: i for i, t in enumerate(topics)}
-    return sorted(items, key=lambda q: rank[topic_of[q.id]])  # stable: file order within a topic
-
-
-def _check_condition(
-    cond: Condition,
-    path: LinePath,
-    questions: dict[str, Question],
-    choices_of: Callable[[Question], dict[str, str] | None],
-) -> Iterator[tuple[LinePath, str, str]]:
-    """Yield (path, message, hint) for every bad leaf in a condition tree."""
-    for key, children in (("all", cond.all), ("any", cond.any)):
-        if children is not None:
-            for j, child in enumerate(children):
-                yield from _check_condition(child, (*path, key, j), questions, choices_of)
-    if cond.not_ is not None:
-        yield from _check_condition(cond.not_, (*path, "not"), questions, choices_of)
-    if cond.question is None:
-        return
-    q = questions.get(cond.question)
-    if q is None:
-        yield (*path, "question"), f"unknown question '{cond.question}'", did_you_mean(cond.question, questions)
-        return
-    op, value = cond.operator, cond.operand
-    fits = {
-        "yes_no": ("is", "answered"),
-        "one_of": ("is", "in", "answered"),
-        "many_of": ("includes", "answered"),
-        "date": ("before", "on_or_after", "answered"),
-    }[q.kind]
-    if op not in fits:
-        yield (
-            (*path, op),
-            f"'{op}' does not fit {q.kind} question '{q.id}'",
-            f"use {' or '.join(repr(f) for f in fits)}",
-        )
-        return
-    if q.kind == "yes_no" and op == "is" and not isinstance(value, bool):
-        yield (
-            (*path, "is"),
-            f"yes_no question '{q.id}' needs true or false, got '{value}'",
-            "write true or false unquoted (yes/no/on/off/NO are text here)",
-        )
-        return
-    if q.kind == "one_of" and op == "is" and isinstance(value, bool):
-        yield (
-            (*path, "is"),
-            f"one_of question '{q.id}' needs a choice id, got {str(value).lower()}",
-            "quote the choice id",
-        )
-        return
-    choices = choices_of(q)
-    if not choices or op not in ("is", "in", "includes"):
-        return
-    values = [value] if isinstance(value, str) else list(value) if isinstance(value, tuple) else []
-    for v in values:
-        if v not in choices:
-            yield (
-                (*path, op),
-                f"'{v}' is not a choice of question '{q.id}'",
-                did_you_mean(v, choices) or f"choices are: {', '.join(list(choices)[:12])}",
+    def row(
+        self, fd: FileData[Any], path: LinePath, tbl: DataTable, key: str, row: dict[str, str], items: dict[str, str]
+    ) -> None:
+        if items and key not in items:
+            self.out.add(
+                fd,
+                path,
+                f"'{key}' is not an item of list '{tbl.list}'",
+                did_you_mean(key, items) or "quote codes such as 'NO'",
             )
+        missing = [c for c in tbl.columns if c not in row]
+        if missing:
+            self.out.add(
+                fd,
+                path,
+                f"row '{key}' lacks column(s) {', '.join(missing)}",
+                "give every column a value (write 'not known' if need be)",
+            )
+        for c in row:
+            if c not in tbl.columns:
+                self.out.add(
+                    fd,
+                    (*path, c),
+                    f"unknown column '{c}'",
+                    did_you_mean(c, tbl.columns) or f"columns are: {', '.join(tbl.columns)}",
+                )
+
+    def condition(self, fd: FileData[Any], cond: Condition, path: LinePath) -> None:
+        """Report every bad leaf in a condition tree."""
+        for key, children in (("all", cond.all), ("any", cond.any)):
+            for j, child in enumerate(children or ()):
+                self.condition(fd, child, (*path, key, j))
+        if cond.not_ is not None:
+            self.condition(fd, cond.not_, (*path, "not"))
+        if cond.question is None:
+            return
+        q = self.q_by_id.get(cond.question)
+        if q is None:
+            self.out.unknown(fd, (*path, "question"), "question", cond.question, self.q_by_id)
+            return
+        op, value = cond.operator, cond.operand
+        spec = KINDS[q.kind]
+        if op not in spec.operators:
+            fits = " or ".join(repr(f) for f in spec.operators)
+            self.out.add(fd, (*path, op), f"'{op}' does not fit {q.kind} question '{q.id}'", f"use {fits}")
+            return
+        wrong = spec.operand_problem(q.id, op, value)
+        if wrong is not None:
+            self.out.add(fd, (*path, op), *wrong)
+            return
+        choices = self.choices_of(q)
+        if not choices or op not in ("is", "in", "includes"):
+            return
+        for v in [value] if isinstance(value, str) else list(value) if isinstance(value, tuple) else []:
+            if v not in choices:
+                self.out.add(
+                    fd,
+                    (*path, op),
+                    f"'{v}' is not a choice of question '{q.id}'",
+                    did_you_mean(v, choices) or f"choices are: {', '.join(list(choices)[:12])}",
+                    code="unknown_choice",
+                    ref=v,
+                    suggestion=closest(v, choices),
+                )

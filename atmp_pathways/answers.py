@@ -19,7 +19,7 @@ from typing import Any
 from ._yaml import YamlProblem, decode_text, parse_yaml
 from .engine import validate_answers
 from .errors import AnswersError
-from .models import AnswerValue, Rulebook
+from .models import KINDS, AnswerValue, Rulebook
 
 __all__ = ["MAX_ANSWERS_BYTES", "AnswersFile", "parse_answers", "dump_answers"]
 
@@ -70,17 +70,9 @@ def parse_answers(book: Rulebook, raw: bytes, name: str = "answers file") -> Ans
 
 
 def _coerce(book: Rulebook, qid: str, value: Any) -> Any:
+    """A value as read from YAML/JSON → the answer type of its question's kind (unknown ids: unchanged)."""
     q = book.questions_by_id.get(qid)
-    if q is None:
-        return value
-    if q.kind == "date" and isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return value
-    if q.kind == "many_of" and isinstance(value, tuple):
-        return list(value)
-    return value
+    return value if q is None else KINDS[q.kind].coerce(value)
 
 
 def dump_answers(answers: dict[str, AnswerValue], as_of: date | None = None, book: Rulebook | None = None) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import networkx as nx
 
 from ._sat import satisfiable
-from .errors import RuleError
+from .errors import Problem, Severity
 from .models import Rulebook
 
 __all__ = ["build_graph", "lint_rulebook", "to_dot", "to_mermaid"]
@@ -55,15 +55,15 @@ def build_graph(book: Rulebook) -> nx.DiGraph[str]:
     return g
 
 
-def lint_rulebook(book: Rulebook) -> list[RuleError]:
+def lint_rulebook(book: Rulebook) -> list[Problem]:
     """Graph-level problems: cycles, questions never asked or never used,
     obligations that can never apply, sources never cited."""
-    problems: list[RuleError] = []
+    problems: list[Problem] = []
     g = build_graph(book)
 
-    def at(ident: str, location: str, message: str, hint: str, severity: str = "error") -> None:
+    def at(code: str, ident: str, where: str, message: str, hint: str, severity: Severity = "error") -> None:
         path, line = book.locations.get(ident, ("rules/", 0))
-        problems.append(RuleError(path, line or None, location, message, hint, severity))
+        problems.append(Problem(path, line or None, where, message, hint, severity, code, ident))
 
     qgraph = g.subgraph([n for n in g if n.startswith("q:")])
     cycles = list(nx.simple_cycles(qgraph, length_bound=12))
@@ -73,6 +73,7 @@ def lint_rulebook(book: Rulebook) -> list[RuleError]:
         first = min(range(len(names)), key=lambda i: rank.get(names[i], 0))
         names = names[first:] + names[:first]
         at(
+            "cycle",
             names[0],
             f"question {names[0]}",
             "questions form a cycle: " + " → ".join([*names, names[0]]),
@@ -87,6 +88,7 @@ def lint_rulebook(book: Rulebook) -> list[RuleError]:
         users = [n for n in g.successors(node) if not n.startswith("s:")]
         if not users:
             at(
+                "unused",
                 q.id,
                 f"question {q.id}",
                 f"question '{q.id}' is never used: no obligation or question depends on it",
@@ -94,6 +96,7 @@ def lint_rulebook(book: Rulebook) -> list[RuleError]:
             )
         if q.when is not None and not satisfiable(q.when, qmap):
             at(
+                "unreachable",
                 q.id,
                 f"question {q.id}.when",
                 f"question '{q.id}' can never be asked: its `when` can never hold",
@@ -107,6 +110,7 @@ def lint_rulebook(book: Rulebook) -> list[RuleError]:
         )
         if not ok:
             at(
+                "never_applies",
                 ob.id,
                 f"obligation {ob.id}",
                 f"obligation '{ob.id}' can never apply: its conditions can never hold together",
@@ -115,6 +119,7 @@ def lint_rulebook(book: Rulebook) -> list[RuleError]:
     for s in book.sources:
         if g.in_degree(f"s:{s.id}") == 0:
             at(
+                "uncited",
                 s.id,
                 f"source {s.id}",
                 f"source '{s.id}' is never cited",

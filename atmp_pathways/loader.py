@@ -1,6 +1,7 @@
 """Rule files → a checked, frozen ``Rulebook``; every problem reported at once.
 
-The only module (with ``answers``) that reads files. Layout of a rules folder::
+Reads the rule files (``answers`` reads answers files, ``scenarios`` scenario
+files, ``__main__`` what the command line names). Layout of a rules folder::
 
     rulebook.yaml        title, version, jurisdiction, as_of, scope, topics, actors, phases
     <topic>.yaml         one per topic named in rulebook.yaml: questions, obligations, sources
@@ -13,19 +14,18 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
-import re
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ._checks import check_references
+from ._checks import build_rulebook, check_references
 from ._files import FileData, format_path
 from ._yaml import LinePath, YamlProblem, decode_text, parse_yaml
-from .errors import RulebookError, RuleError, did_you_mean
+from .errors import Problem, RulebookError, did_you_mean
 from .models import DataFile, Rulebook, RulebookMeta, SourcesFile, TopicFile
 
-__all__ = ["RULES_DIR", "load_rulebook"]
+__all__ = ["RULES_DIR", "check_rulebook", "display_path", "load_rulebook"]
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 M = TypeVar("M", bound=BaseModel)
@@ -37,40 +37,53 @@ def load_rulebook(rules_dir: str | Path = RULES_DIR, *, strict: bool = True) -> 
     Raises ``RulebookError`` listing every problem (syntax, schema, references,
     graph lint). With ``strict=False`` only errors, not lint warnings, are fatal.
     """
+    root = Path(rules_dir)
+    book, problems = check_rulebook(root)
+    fatal = [p for p in problems if strict or p.severity == "error"]
+    if fatal or book is None:
+        raise RulebookError(fatal, display_path(root))
+    return book
+
+
+def check_rulebook(rules_dir: str | Path = RULES_DIR) -> tuple[Rulebook | None, list[Problem]]:
+    """Load a rules folder; return the rulebook (None when an error stops it) and every problem,
+    warnings included, without raising."""
     # Loading allocates many small objects and frees none of them until the end:
     # the cyclic garbage collector would only re-scan them (about a third of the time).
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(Path(rules_dir), strict)
+        return _load(Path(rules_dir))
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _load(root: Path, strict: bool) -> Rulebook:
-    problems: list[RuleError] = []
-    display_root = _display(root)
+def _load(root: Path) -> tuple[Rulebook | None, list[Problem]]:
+    problems: list[Problem] = []
+    display_root = display_path(root)
     hasher = hashlib.sha256()
     unreadable: list[str] = []  # files whose YAML could not be parsed at all
     half_read: set[str] = set()  # ids defined in files that parsed but failed the schema
 
     def read(path: Path, model: type[M]) -> FileData[M] | None:
-        shown = _display(path)
+        shown = display_path(path)
         try:
             raw = path.read_bytes()
         except OSError as err:
-            problems.append(RuleError(shown, None, "", f"cannot read file ({err.strerror})", "check the path"))
+            problems.append(
+                Problem(shown, None, "", f"cannot read file ({err.strerror})", "check the path", code="unreadable")
+            )
             return None
         hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + raw + b"\0")
         try:
             data, lines = parse_yaml(decode_text(raw), shown)
         except YamlProblem as err:
-            problems.append(RuleError(shown, err.line, "", err.message, err.hint))
+            problems.append(Problem(shown, err.line, "", err.message, err.hint, code="yaml_syntax"))
             unreadable.append(shown)
             return None
         if not isinstance(data, dict):
-            problems.append(RuleError(shown, 1, "", "the file must be a mapping of keys to values", ""))
+            problems.append(Problem(shown, 1, "", "the file must be a mapping of keys to values", code="schema"))
             unreadable.append(shown)
             return None
         try:
@@ -81,10 +94,8 @@ def _load(root: Path, strict: bool) -> Rulebook:
             return None
 
     if not root.is_dir():
-        raise RulebookError(
-            [RuleError(display_root, None, "", "rules folder not found", "pass the folder that holds rulebook.yaml")],
-            display_root,
-        )
+        hint = "pass the folder that holds rulebook.yaml"
+        return None, [Problem(display_root, None, "", "rules folder not found", hint, code="missing_file")]
     meta_file = read(root / "rulebook.yaml", RulebookMeta)
     topics: list[tuple[str, FileData[TopicFile]]] = []
     sources: list[FileData[SourcesFile]] = []
@@ -96,12 +107,13 @@ def _load(root: Path, strict: bool) -> Rulebook:
             listed.add(path)
             if not path.exists():
                 problems.append(
-                    RuleError(
+                    Problem(
                         meta_file.display,
                         meta_file.line(("topics", i)),
                         f"topics[{i}]",
                         f"no file {topic}.yaml for topic '{topic}'",
                         "create it or remove the topic",
+                        code="missing_file",
                     )
                 )
                 continue
@@ -120,18 +132,20 @@ def _load(root: Path, strict: bool) -> Rulebook:
     for path in sorted(root.glob("*.yaml")):
         if path not in listed:
             problems.append(
-                RuleError(
-                    _display(path),
+                Problem(
+                    display_path(path),
                     None,
                     "",
                     "file is not a topic listed in rulebook.yaml",
                     f"add '{path.stem}' to topics in rulebook.yaml, or move the file",
+                    code="stray_file",
                 )
             )
 
     if meta_file is None:
-        raise RulebookError(problems, display_root)
-    book, more = check_references(meta_file, topics, sources, data_files, hasher.hexdigest()[:16])
+        return None, problems
+    defs, more = check_references(meta_file, topics, sources, data_files)
+    book = None if more else build_rulebook(defs, hasher.hexdigest()[:16])
     kept, hidden = _without_cascades(more, half_read, unreadable)
     problems.extend(kept)
     if hidden:  # said once, on the unreadable file's own problem, not as extra problems
@@ -142,13 +156,9 @@ def _load(root: Path, strict: bool) -> Rulebook:
         from .graph import lint_rulebook  # local import: graph imports models only
 
         problems.extend(lint_rulebook(book))
-    fatal = [p for p in problems if strict or p.severity == "error"]
-    if fatal or book is None:
-        raise RulebookError(fatal, display_root)
-    return book
-
-
-_UNKNOWN_REF = re.compile(r"^unknown (?:source|question|list|table) '([^']+)'$")
+    if any(p.severity == "error" for p in problems):
+        book = None
+    return book, problems
 
 
 def _ids_in(data: dict[str, Any]) -> set[str]:
@@ -162,22 +172,19 @@ def _ids_in(data: dict[str, Any]) -> set[str]:
     return found
 
 
-def _without_cascades(
-    problems: list[RuleError], half_read: set[str], unreadable: list[str]
-) -> tuple[list[RuleError], int]:
+def _without_cascades(problems: list[Problem], half_read: set[str], unreadable: list[str]) -> tuple[list[Problem], int]:
     """Drop "unknown id" problems that only follow from a file that failed to load.
 
     An id defined in a file that failed the schema is known; one that no file defines may be
     in a file whose YAML could not be read, so it is counted, not listed (unless a close
     match suggests a typo).
     """
-    kept: list[RuleError] = []
+    kept: list[Problem] = []
     hidden = 0
     for p in problems:
-        match = _UNKNOWN_REF.match(p.message)
-        if match and match.group(1) in half_read:
+        if p.code == "unknown_ref" and p.ref in half_read:
             continue
-        if match and unreadable and not p.hint.startswith("did you mean"):
+        if p.code == "unknown_ref" and unreadable and p.suggestion is None:
             hidden += 1
             continue
         kept.append(p)
@@ -193,14 +200,15 @@ def _tuplify(data: Any) -> Any:
     return data
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """A path as shown in problems: relative to the working folder when inside it."""
     try:
         return path.resolve().relative_to(Path.cwd()).as_posix()
     except ValueError:
         return path.as_posix()
 
 
-def _schema_problems(shown: str, err: ValidationError, lines: dict[LinePath, int], data: Any) -> list[RuleError]:
+def _schema_problems(shown: str, err: ValidationError, lines: dict[LinePath, int], data: Any) -> list[Problem]:
     out = []
     for e in err.errors():
         loc: LinePath = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -249,7 +257,7 @@ def _schema_problems(shown: str, err: ValidationError, lines: dict[LinePath, int
             hint = f"use one of {expected}" if expected else ""
         elif kind == "value_error":
             message = message.removeprefix("Value error, ")
-        out.append(RuleError(shown, line, format_path(loc), message, hint))
+        out.append(Problem(shown, line, format_path(loc), message, hint, code="schema"))
     return out
 
 

@@ -10,14 +10,24 @@ time instead of silently changing a rule.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Annotated, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .errors import did_you_mean
+
+if TYPE_CHECKING:
+    from .plan import Plan
+
 __all__ = [
     "ID_PATTERN",
+    "KINDS",
+    "OPERATORS",
+    "KindSpec",
     "LEGAL_STATUSES",
     "VERIFICATIONS",
     "AnswerValue",
@@ -41,7 +51,7 @@ ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=80)]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 
-QuestionKind = Literal["yes_no", "one_of", "many_of", "date"]
+QuestionKind = Literal["yes_no", "one_of", "many_of", "date"]  # the keys of KINDS (a test checks)
 LegalStatus = Literal[
     "binding_law",
     "gmp_guideline",
@@ -64,6 +74,144 @@ VERIFICATIONS: dict[str, str] = {
     "confirmed": "Confirmed against the primary text",
     "secondary": "Secondary source only — confirm with the competent authority",
     "unverified": "Unverified — confirm with the competent authority",
+}
+
+
+# ---------------------------------------------------------------------------
+# The vocabulary: question kinds and the leaf tests (operators) on them.
+# Every module that handles an operator or a kind reads these tables; the test
+# tests/test_vocabulary.py fails when a kind or an operator lacks a handler
+# (evaluation, wording, satisfiability, validation, coercion, display).
+# ---------------------------------------------------------------------------
+
+#: Leaf tests on one question's answer → how ``Condition.describe`` words them.
+OPERATORS: dict[str, str] = {
+    "is": "is",
+    "in": "is one of",
+    "includes": "includes",
+    "answered": "is answered",
+    "before": "is before",
+    "on_or_after": "is on or after",
+}
+
+AnswerProblem = Callable[[str, object, Mapping[str, str]], list[str]]
+OperandProblem = Callable[[str, str, object], "tuple[str, str] | None"]
+
+
+def _no_operand_problem(qid: str, op: str, value: object) -> tuple[str, str] | None:
+    return None
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """One question kind.
+
+    ``operators``: the leaf tests that fit it (checked at load).
+    ``takes_choices``: whether it needs ``choices``/``choices_from``.
+    ``validate(qid, value, choices)``: every problem with an answer, in words ([] if it fits).
+    ``coerce(value)``: a value read from YAML, JSON or a URL → the answer's Python type (or unchanged).
+    ``show(value, choices)``: an answer in the user's words.
+    ``operand_problem(qid, op, operand)``: (message, hint) when a rule's operand cannot match this kind.
+    """
+
+    label: str
+    operators: tuple[str, ...]
+    takes_choices: bool
+    validate: AnswerProblem
+    coerce: Callable[[object], object]
+    show: Callable[[object, Mapping[str, str]], str]
+    operand_problem: OperandProblem = _no_operand_problem
+
+
+def _validate_yes_no(qid: str, value: object, choices: Mapping[str, str]) -> list[str]:
+    return [] if isinstance(value, bool) else [f"'{qid}' needs true or false, got {value!r}."]
+
+
+def _validate_one_of(qid: str, value: object, choices: Mapping[str, str]) -> list[str]:
+    if isinstance(value, str) and value in choices:
+        return []
+    hint = did_you_mean(value, choices) if isinstance(value, str) else ""
+    return [f"'{qid}' needs one of {', '.join(choices)}; got {value!r}." + (f" {hint}" if hint else "")]
+
+
+def _validate_many_of(qid: str, value: object, choices: Mapping[str, str]) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return [f"'{qid}' needs a list of choices, got {value!r}."]
+    problems = []
+    bad = [v for v in value if v not in choices]
+    if bad:
+        shown = ", ".join(list(choices)[:12]) + ("…" if len(choices) > 12 else "")
+        problems.append(f"'{qid}': {', '.join(repr(b) for b in bad)} not among its choices ({shown}).")
+    if len(set(value)) != len(value):
+        problems.append(f"'{qid}' lists a choice twice.")
+    return problems
+
+
+def _validate_date(qid: str, value: object, choices: Mapping[str, str]) -> list[str]:
+    if isinstance(value, date) and not isinstance(value, bool):
+        return []
+    return [f"'{qid}' needs a date (YYYY-MM-DD), got {value!r}."]
+
+
+def _same(value: object) -> object:
+    return value
+
+
+def _coerce_many_of(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _coerce_date(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _show_yes_no(value: object, choices: Mapping[str, str]) -> str:
+    return "yes" if value else "no"
+
+
+def _show_one_of(value: object, choices: Mapping[str, str]) -> str:
+    return choices.get(str(value), str(value))
+
+
+def _show_many_of(value: object, choices: Mapping[str, str]) -> str:
+    items = value if isinstance(value, list | tuple) else [value]
+    return ", ".join(choices.get(str(v)) or str(v) for v in items) or "none"
+
+
+def _show_date(value: object, choices: Mapping[str, str]) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _operand_yes_no(qid: str, op: str, value: object) -> tuple[str, str] | None:
+    if op == "is" and not isinstance(value, bool):
+        return (
+            f"yes_no question '{qid}' needs true or false, got '{value}'",
+            "write true or false unquoted (yes/no/on/off/NO are text here)",
+        )
+    return None
+
+
+def _operand_one_of(qid: str, op: str, value: object) -> tuple[str, str] | None:
+    if op == "is" and isinstance(value, bool):
+        return f"one_of question '{qid}' needs a choice id, got {str(value).lower()}", "quote the choice id"
+    return None
+
+
+#: Question kinds → what fits them. ``QuestionKind`` lists the same names.
+KINDS: dict[str, KindSpec] = {
+    "yes_no": KindSpec("yes or no", ("is", "answered"), False, _validate_yes_no, _same, _show_yes_no, _operand_yes_no),
+    "one_of": KindSpec(
+        "one choice", ("is", "in", "answered"), True, _validate_one_of, _same, _show_one_of, _operand_one_of
+    ),
+    "many_of": KindSpec(
+        "several choices", ("includes", "answered"), True, _validate_many_of, _coerce_many_of, _show_many_of
+    ),
+    "date": KindSpec("a date", ("before", "on_or_after", "answered"), False, _validate_date, _coerce_date, _show_date),
 }
 
 
@@ -193,14 +341,7 @@ class Condition(_Frozen):
             return "(" + joiner.join(parts) + ")" if len(parts) > 1 else parts[0]
         op, value = self.operator, self.operand
         shown = _show(value)
-        words = {
-            "is": "is",
-            "in": "is one of",
-            "includes": "includes",
-            "answered": "is answered" if value else "is not answered",
-            "before": "is before",
-            "on_or_after": "is on or after",
-        }[op]
+        words = OPERATORS[op] if op != "answered" or value else "is not answered"
         if op == "answered":
             return f"{self.question} {words}"
         if op == "includes" and isinstance(value, tuple):
@@ -208,7 +349,8 @@ class Condition(_Frozen):
         return f"{self.question} {words} {shown}"
 
 
-_LEAF_OPERATORS = ("is_", "in_", "includes", "answered", "before", "on_or_after")
+# Condition's field for each operator ("is" and "in" are Python keywords, so "is_" / "in_").
+_LEAF_OPERATORS = tuple(op if op in Condition.model_fields else f"{op}_" for op in OPERATORS)
 
 
 def _show(value: object) -> str:
@@ -264,9 +406,9 @@ class Question(_Frozen):
         has_choices = self.choices is not None or self.choices_from is not None
         if self.choices is not None and self.choices_from is not None:
             raise ValueError("give either 'choices' or 'choices_from', not both")
-        if self.kind in ("one_of", "many_of") and not has_choices:
+        if KINDS[self.kind].takes_choices and not has_choices:
             raise ValueError(f"a '{self.kind}' question needs 'choices' or 'choices_from'")
-        if self.kind in ("yes_no", "date") and has_choices:
+        if not KINDS[self.kind].takes_choices and has_choices:
             raise ValueError(f"a '{self.kind}' question takes no 'choices'")
         if self.choices is not None and len(self.choices) < 2:
             raise ValueError("'choices' needs at least two entries")
@@ -379,6 +521,13 @@ class Rulebook(_Frozen):
     locations: Frozen[str, tuple[str, int]] = Field(
         default_factory=FrozenDict, description="id → (file, line) where it is defined"
     )
+
+    @cached_property
+    def plan(self) -> Plan:
+        """What every evaluation needs, computed once: asking order, ancestors, finding templates."""
+        from .plan import Plan  # local import: plan builds on these models
+
+        return Plan(self)
 
     @cached_property
     def questions_by_id(self) -> dict[str, Question]:

@@ -7,15 +7,15 @@ A scenario file is a list of mappings with ``name``, ``answers`` and any of
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ._yaml import YamlProblem, decode_text, parse_yaml
+from ._yaml import LinePath, YamlProblem, decode_text, parse_yaml
 from .answers import _coerce
 from .engine import evaluate, next_question, validate_answers
-from .errors import RulebookError, RuleError, did_you_mean
+from .errors import Problem, RulebookError, did_you_mean
 from .models import AnswerValue, Rulebook
 from .outcome import Finding, Outcome
 
@@ -43,118 +43,98 @@ class Scenario:
 def load_scenarios(paths: Iterable[Path], book: Rulebook) -> list[Scenario]:
     """Read scenario files; raise ``RulebookError`` listing every malformed scenario."""
     out: list[Scenario] = []
-    problems: list[RuleError] = []
-    known = set(book.obligations_by_id)
+    problems: list[Problem] = []
     for path in sorted(paths):
-        shown = path.as_posix()
-        try:
-            data, lines = parse_yaml(decode_text(path.read_bytes()), shown)
-        except YamlProblem as err:
-            problems.append(RuleError(shown, err.line, "", err.message, err.hint))
-            continue
-        if not isinstance(data, list):
-            problems.append(
-                RuleError(
-                    shown, 1, "", "a scenario file is a list of scenarios", "start each scenario with '- name: …'"
-                )
-            )
-            continue
-        names: set[str] = set()
-        for i, raw in enumerate(data):
-            line = lines.get((i,))
-            where = f"[{i}]"
-            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
-                problems.append(RuleError(shown, line, where, "a scenario needs a 'name' sentence", ""))
-                continue
-            for key in raw:
-                if key not in _ALLOWED:
-                    problems.append(
-                        RuleError(
-                            shown,
-                            lines.get((i, key), line),
-                            where,
-                            f"unexpected key '{key}'",
-                            did_you_mean(str(key), _ALLOWED) or f"allowed: {', '.join(sorted(_ALLOWED))}",
-                        )
-                    )
-            name = raw["name"]
-            if name in names:
-                problems.append(
-                    RuleError(
-                        shown, line, where, f"duplicate scenario name '{name}'", "names must be unique within a file"
-                    )
-                )
-            names.add(name)
-            answers_raw = raw.get("answers") or {}
-            if not isinstance(answers_raw, dict):
-                problems.append(RuleError(shown, line, f"{where}.answers", "answers must be a mapping", ""))
-                continue
-            answers = {str(k): _coerce(book, str(k), v) for k, v in answers_raw.items()}
-            for msg in validate_answers(book, answers):
-                problems.append(RuleError(shown, lines.get((i, "answers")), f"{where}.answers", msg, ""))
-            expect: dict[str, tuple[str, ...]] = {}
-            for key in _EXPECT_KEYS:
-                ids = raw.get(key) or []
-                if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
-                    problems.append(
-                        RuleError(
-                            shown, lines.get((i, key), line), f"{where}.{key}", "expected a list of obligation ids", ""
-                        )
-                    )
-                    continue
-                for j, ident in enumerate(ids):
-                    if ident.split("[", 1)[0] not in known:
-                        problems.append(
-                            RuleError(
-                                shown,
-                                lines.get((i, key, j), line),
-                                f"{where}.{key}[{j}]",
-                                f"unknown obligation '{ident}'",
-                                did_you_mean(ident, known),
-                            )
-                        )
-                expect[key] = tuple(ids)
-            asked = raw.get("asked")
-            if asked is not None:
-                if not isinstance(asked, list) or not all(isinstance(x, str) for x in asked):
-                    problems.append(
-                        RuleError(
-                            shown,
-                            lines.get((i, "asked"), line),
-                            f"{where}.asked",
-                            "expected a list of question ids",
-                            "",
-                        )
-                    )
-                    asked = None
-                else:
-                    for j, qid in enumerate(asked):
-                        if qid not in book.questions_by_id:
-                            problems.append(
-                                RuleError(
-                                    shown,
-                                    lines.get((i, "asked", j), line),
-                                    f"{where}.asked[{j}]",
-                                    f"unknown question '{qid}'",
-                                    did_you_mean(qid, book.questions_by_id),
-                                )
-                            )
-            as_of = raw.get("as_of")
-            if as_of is not None and not isinstance(as_of, date):
-                problems.append(
-                    RuleError(
-                        shown,
-                        lines.get((i, "as_of"), line),
-                        f"{where}.as_of",
-                        f"expected a date, got {as_of!r}",
-                        "write YYYY-MM-DD unquoted",
-                    )
-                )
-                as_of = None
-            out.append(Scenario(shown, line, name, answers, as_of, expect, tuple(asked) if asked is not None else None))
+        out += _read_file(path, book, problems)
     if problems:
-        raise RulebookError(problems, "tests/scenarios/")
+        root = {Path(p.path).parent.as_posix() for p in problems}
+        raise RulebookError(problems, f"{root.pop()}/" if len(root) == 1 else "the scenario folders")
     return out
+
+
+class _At:
+    """Where in one scenario file a problem is: adds ``bad_scenario`` problems to a shared list."""
+
+    def __init__(self, shown: str, lines: dict[LinePath, int], problems: list[Problem]) -> None:
+        self.shown, self.lines, self.problems = shown, lines, problems
+
+    def add(
+        self, key: LinePath, fallback: int | None, where: str, message: str, hint: str = "", code: str = "bad_scenario"
+    ) -> None:
+        self.problems.append(Problem(self.shown, self.lines.get(key, fallback), where, message, hint, code=code))
+
+
+def _read_file(path: Path, book: Rulebook, problems: list[Problem]) -> list[Scenario]:
+    shown = path.as_posix()
+    try:
+        data, lines = parse_yaml(decode_text(path.read_bytes()), shown)
+    except YamlProblem as err:
+        problems.append(Problem(shown, err.line, "", err.message, err.hint, code="yaml_syntax"))
+        return []
+    at = _At(shown, lines, problems)
+    if not isinstance(data, list):
+        at.add((), 1, "", "a scenario file is a list of scenarios", "start each scenario with '- name: …'")
+        return []
+    out: list[Scenario] = []
+    names: set[str] = set()
+    for i, raw in enumerate(data):
+        sc = _read_scenario(at, i, raw, book)
+        if sc is None:
+            continue
+        if sc.name in names:
+            at.add((i,), None, f"[{i}]", f"duplicate scenario name '{sc.name}'", "names must be unique within a file")
+        names.add(sc.name)
+        out.append(sc)
+    return out
+
+
+def _read_scenario(at: _At, i: int, raw: object, book: Rulebook) -> Scenario | None:
+    line = at.lines.get((i,))
+    where = f"[{i}]"
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        at.add((i,), None, where, "a scenario needs a 'name' sentence")
+        return None
+    for key in raw:
+        if key not in _ALLOWED:
+            hint = did_you_mean(str(key), _ALLOWED) or f"allowed: {', '.join(sorted(_ALLOWED))}"
+            at.add((i, key), line, where, f"unexpected key '{key}'", hint)
+    answers_raw = raw.get("answers") or {}
+    if not isinstance(answers_raw, dict):
+        at.add((i,), None, f"{where}.answers", "answers must be a mapping")
+        return None
+    answers = {str(k): _coerce(book, str(k), v) for k, v in answers_raw.items()}
+    for msg in validate_answers(book, answers):
+        at.add((i, "answers"), None, f"{where}.answers", msg, code="bad_value")
+    expect = {key: _ids(at, i, key, raw.get(key) or [], book.obligations_by_id, "obligation") for key in _EXPECT_KEYS}
+    asked = raw.get("asked")
+    if asked is not None:
+        asked = _ids(at, i, "asked", asked, book.questions_by_id, "question")
+    as_of = raw.get("as_of")
+    if as_of is not None and not isinstance(as_of, date):
+        at.add((i, "as_of"), line, f"{where}.as_of", f"expected a date, got {as_of!r}", "write YYYY-MM-DD unquoted")
+        as_of = None
+    expected = {k: v for k, v in expect.items() if v is not None}
+    return Scenario(at.shown, line, raw["name"], answers, as_of, expected, asked)
+
+
+def _ids(at: _At, i: int, key: str, ids: object, known: Mapping[str, object], what: str) -> tuple[str, ...] | None:
+    """A list of obligation or question ids under ``key``; None (and a problem) when it is not one."""
+    line = at.lines.get((i,))
+    where = f"[{i}].{key}"
+    if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
+        at.add((i, key), line, where, f"expected a list of {what} ids")
+        return None
+    for j, ident in enumerate(ids):
+        if ident.split("[", 1)[0] not in known:
+            at.add(
+                (i, key, j),
+                line,
+                f"{where}[{j}]",
+                f"unknown {what} '{ident}'",
+                did_you_mean(ident, known),
+                "unknown_ref",
+            )
+    return tuple(ids)
 
 
 def replay(book: Rulebook, answers: dict[str, AnswerValue]) -> tuple[list[str], str | None]:

@@ -25,16 +25,6 @@ __all__ = ["run", "richest_answers"]
 RULES = Path(__file__).resolve().parent.parent / "rules"
 
 
-def _evaluate_cold(book: Rulebook, answers: dict[str, Any]) -> object:
-    """evaluate with the per-rulebook reason and finding caches emptied first (a new set of answers)."""
-    from atmp_pathways.engine import _index
-
-    idx = _index(book)
-    idx.reasons.clear()
-    idx.findings.clear()
-    return evaluate(book, answers)
-
-
 def richest_answers(book: Rulebook) -> dict[str, Any]:
     """Answers that make as many obligations apply as a greedy walk can find.
 
@@ -108,7 +98,6 @@ def _bench_book(
     graph = build_graph(book)
     topo_s, _ = median_time(lambda: list(nx.topological_sort(graph)), runs=max(runs, 5))
     eval_s, _ = median_time(lambda: evaluate(book, answers), runs=runs)
-    eval_cold_s, _ = median_time(lambda: _evaluate_cold(book, answers), runs=runs)
     eval_empty_s, _ = median_time(lambda: evaluate(book, {}), runs=max(1, runs // 2))
     mid = _mid_answers(answers, 0.5)
     nq_s, _ = median_time(lambda: next_question(book, mid), runs=runs)
@@ -147,13 +136,6 @@ def _bench_book(
             eval_target,
             eval_status,
             f"{findings} findings, {applicable} apply/upcoming/horizon",
-        )
-    )
-    rows.append(
-        Row(
-            "engine",
-            f"{label}: first evaluation of these answers (caches cleared, median)",
-            f"{fmt_time(eval_cold_s)} = {eval_cold_s / topo_s:.1f}× floor",
         )
     )
     rows.append(

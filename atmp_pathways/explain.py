@@ -1,0 +1,105 @@
+"""Why an obligation applies or not, in the user's words (question texts and answer labels).
+
+>>> from atmp_pathways.loader import load_rulebook
+>>> from atmp_pathways.models import Condition
+>>> book = load_rulebook("tests/fixtures/toy_rules")
+>>> words(book, Condition.model_validate({"question": "uses_widgets", "is": True}), False)
+'anything but yes'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from .logic import NA, UNKNOWN, evaluate_condition
+from .models import KINDS, Condition, Rulebook
+from .outcome import Reason
+
+__all__ = ["WORDING", "explain", "first_failure", "show", "words"]
+
+
+def show(book: Rulebook, qid: str, value: object) -> str:
+    """An answer (or NA / UNKNOWN) in words."""
+    if value is NA:
+        return "not asked"
+    if value is UNKNOWN:
+        return "not answered yet"
+    q = book.questions_by_id[qid]
+    return KINDS[q.kind].show(value, book.choices(q))
+
+
+def _label(choices: Mapping[str, str], value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return choices.get(value, value)
+    return str(value)
+
+
+def _includes(shown: str, many: bool, operand: object, want: bool) -> str:
+    if want:
+        return f"to include any of: {shown}" if many else f"to include {shown}"
+    return f"to include none of: {shown}" if many else f"not to include {shown}"
+
+
+#: operator → what a leaf test needs, given (operand shown, several items?, operand, wanted result).
+WORDING: dict[str, Callable[[str, bool, object, bool], str]] = {
+    "is": lambda shown, many, operand, want: shown if want else f"anything but {shown}",
+    "in": lambda shown, many, operand, want: f"one of: {shown}" if want else f"none of: {shown}",
+    "includes": _includes,
+    "answered": lambda shown, many, operand, want: "an answer" if bool(operand) == want else "no answer",
+    "before": lambda shown, many, operand, want: f"a date before {shown}" if want else f"a date on or after {shown}",
+    "on_or_after": lambda shown, many, operand, want: (
+        f"a date on or after {shown}" if want else f"a date before {shown}"
+    ),
+}
+
+
+def words(book: Rulebook, cond: Condition, want: bool) -> str:
+    """What a leaf test needs to be ``want``, in the user's words, e.g. ``anything but Not an ATMP``."""
+    choices = book.choices(book.questions_by_id[str(cond.question)])
+    value = cond.operand
+    items = value if isinstance(value, tuple) else (value,)
+    shown = "; ".join(_label(choices, v) for v in items)
+    return WORDING[cond.operator](shown, len(items) > 1, value, want)
+
+
+def explain(book: Rulebook, cond: Condition, values: Mapping[str, object], path: str, want: bool) -> list[Reason]:
+    """Reasons why ``cond`` evaluated to ``want`` (the trace in words)."""
+    if cond.question is not None:
+        q = book.questions_by_id[cond.question]
+        text = f"{q.text} — {show(book, q.id, values.get(q.id, UNKNOWN))}"
+        if not (want and cond.operator in ("is", "answered")):  # the answer alone says it otherwise
+            text += f" (needed {words(book, cond, want)})"
+        return [Reason(path=path, question=q.id, text=text)]
+    if cond.not_ is not None:
+        return explain(book, cond.not_, values, f"{path}.not", not want)
+    key = "all" if cond.all is not None else "any"
+    need_every = (key == "all") == want
+    out: list[Reason] = []
+    for i, child in enumerate(cond.children()):
+        if evaluate_condition(child, values) is want:
+            out.extend(explain(book, child, values, f"{path}.{key}[{i}]", want))
+            if not need_every:
+                break
+    return out
+
+
+def first_failure(book: Rulebook, cond: Condition, values: Mapping[str, object], path: str, want: bool) -> str:
+    """The first condition on the path that stops ``cond`` being ``want``."""
+    if cond.question is not None:
+        value = values.get(cond.question, UNKNOWN)
+        q = book.questions_by_id[cond.question]
+        if value is NA:
+            return f"{path}: “{q.text}” was not asked (its own condition does not hold)"
+        return f"{path}: “{q.text}” needed {words(book, cond, want)}; answered: {show(book, q.id, value)}"
+    if cond.not_ is not None:
+        return first_failure(book, cond.not_, values, f"{path}.not", not want)
+    key = "all" if cond.all is not None else "any"
+    children = cond.children()
+    if (key == "all") == want:
+        for i, child in enumerate(children):
+            if evaluate_condition(child, values) is (not want):
+                return first_failure(book, child, values, f"{path}.{key}[{i}]", want)
+    parts = [first_failure(book, c, values, f"{path}.{key}[{i}]", want) for i, c in enumerate(children)]
+    return f"{path}: none of the alternatives holds — " + "; ".join(parts)
