@@ -7,12 +7,13 @@ satisfiable), so the check never reports a false problem; it may miss a few.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from .models import Condition, Question
 
-__all__ = ["satisfiable"]
+__all__ = ["COMPLEMENT", "SAT_LEAF", "satisfiable"]
 
 LIMIT = 512
 
@@ -82,35 +83,70 @@ def _and(a: list[Term], b: list[Term]) -> list[Term] | None:
     return out
 
 
-def _leaf(cond: Condition, q: Question, negated: bool) -> list[Term]:
-    op, v = cond.operator, cond.operand
-    qid = q.id
-    if op == "answered":
-        wants_value = bool(v) != negated
-        return [{qid: _C(na_ok=not wants_value, val_ok=wants_value)}]
-    if op in ("is", "in"):
-        values = frozenset([v] if op == "is" else list(v) if isinstance(v, tuple) else [])
-        if not negated:
-            return [{qid: _C(na_ok=False, allowed=values)}]
-        return [{qid: _C(na_ok=True, allowed=_complement(q, values))}]
-    if op == "includes":
-        items = [v] if isinstance(v, str) else list(v) if isinstance(v, tuple) else []
-        if not negated:
-            return [{qid: _C(na_ok=False, incl=frozenset([i]))} for i in items]
-        return [{qid: _C(na_ok=True, excl=frozenset(items))}]
-    if op in ("before", "on_or_after") and isinstance(v, date):
-        below = (op == "before") != negated
-        c = _C(na_ok=negated, hi=v) if below else _C(na_ok=negated, lo=v)
-        return [{qid: c}]
-    return [{}]
+def _answered(q: Question, v: object, negated: bool) -> list[Term]:
+    wants_value = bool(v) != negated
+    return [{q.id: _C(na_ok=not wants_value, val_ok=wants_value)}]
 
 
-def _complement(q: Question, values: frozenset[object]) -> frozenset[object] | None:
-    if q.kind == "yes_no":
-        return frozenset({True, False}) - values
+def _is_in(q: Question, values: frozenset[object], negated: bool) -> list[Term]:
+    if not negated:
+        return [{q.id: _C(na_ok=False, allowed=values)}]
+    return [{q.id: _C(na_ok=True, allowed=COMPLEMENT[q.kind](q, values))}]
+
+
+def _is(q: Question, v: object, negated: bool) -> list[Term]:
+    return _is_in(q, frozenset([v]), negated)
+
+
+def _in(q: Question, v: object, negated: bool) -> list[Term]:
+    return _is_in(q, frozenset(v if isinstance(v, tuple) else ()), negated)
+
+
+def _includes(q: Question, v: object, negated: bool) -> list[Term]:
+    items = [v] if isinstance(v, str) else list(v) if isinstance(v, tuple) else []
+    if not negated:
+        return [{q.id: _C(na_ok=False, incl=frozenset([i]))} for i in items]
+    return [{q.id: _C(na_ok=True, excl=frozenset(items))}]
+
+
+def _dated(below_when_true: bool) -> Callable[[Question, object, bool], list[Term]]:
+    def leaf(q: Question, v: object, negated: bool) -> list[Term]:
+        if not isinstance(v, date):
+            return [{}]
+        below = below_when_true != negated
+        return [{q.id: _C(na_ok=negated, hi=v) if below else _C(na_ok=negated, lo=v)}]
+
+    return leaf
+
+
+#: operator → the DNF of a leaf test (or of its negation); one per ``models.OPERATORS``.
+SAT_LEAF: dict[str, Callable[[Question, object, bool], list[Term]]] = {
+    "is": _is,
+    "in": _in,
+    "includes": _includes,
+    "answered": _answered,
+    "before": _dated(True),
+    "on_or_after": _dated(False),
+}
+
+
+def _choices_complement(q: Question, values: frozenset[object]) -> frozenset[object] | None:
     if q.choices is not None:
         return frozenset(q.choices) - values
     return None  # shared list: unknown domain here; stay conservative
+
+
+#: question kind → the answers a negated ``is``/``in`` leaves (None: unknown, stay conservative).
+COMPLEMENT: dict[str, Callable[[Question, frozenset[object]], frozenset[object] | None]] = {
+    "yes_no": lambda q, values: frozenset({True, False}) - values,
+    "one_of": _choices_complement,
+    "many_of": _choices_complement,
+    "date": lambda q, values: None,
+}
+
+
+def _leaf(cond: Condition, q: Question, negated: bool) -> list[Term]:
+    return SAT_LEAF[cond.operator](q, cond.operand, negated)
 
 
 def _dnf(cond: Condition, questions: dict[str, Question], negated: bool) -> list[Term] | None:
