@@ -25,7 +25,7 @@ check-rules: $(STAMP) ## Load and lint rules/ (every problem as file:line)
 	$(BIN)/python -m atmp_pathways check rules
 
 scenarios: $(STAMP) ## Run the YAML scenarios and print coverage
-	$(BIN)/python -m atmp_pathways test
+	$(BIN)/python -m atmp_pathways test --scenarios tests/scenarios
 
 lint: $(STAMP) ## ruff, ruff format --check, mypy --strict
 	$(BIN)/ruff check .

@@ -19,7 +19,6 @@ from .errors import AnswersError, RulebookError
 from .loader import RULES_DIR, check_rulebook, display_path, load_rulebook
 from .models import Rulebook
 
-SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "tests" / "scenarios"
 CATALOGUE_START = "<!-- catalogue:start -->"
 CATALOGUE_END = "<!-- catalogue:end -->"
 
@@ -49,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=["dot", "mermaid"], default="dot")
     c.add_argument("--topic", action="append", help="only these topics (repeatable)")
     c = sub.add_parser("test", help="run YAML scenarios and print coverage (100%% required)")
-    c.add_argument("--scenarios", default=str(SCENARIOS_DIR), help="scenarios folder")
+    c.add_argument("--scenarios", required=True, help="folder of scenario files (this repository's: tests/scenarios)")
     return p
 
 

@@ -111,7 +111,7 @@ def _markdown(rows: list[Row], info: dict[str, str], took: float, argv: str) -> 
         "* **Engine.** `load_rulebook` (parse, schema, references, graph lint) timed once per size; `evaluate` and "
         "`next_question` as the median of several runs, after one warm-up; peak memory with `tracemalloc`. "
         "The floor is `list(nx.topological_sort(build_graph(book)))` on the same book in the same run. "
-        "Generated books come from `bench/generate.py`: 40 % questions (half yes/no, 30 % one_of, 20 % many_of), "
+        "Generated books come from `tests/generate.py`: 40 % questions (half yes/no, 30 % one_of, 20 % many_of), "
         "60 % obligations with conditions of depth 1–4, 60 % of questions gated by earlier ones, 10 % `for_each` "
         'obligations, ~400 items per topic file; they load with no problem at all. "Full answers" is the '
         "generator's witness (every question answered; most obligations apply); for the shipped rules it is a "
@@ -145,10 +145,10 @@ FINDINGS = """## What the profiles showed, and what was done (2026-11-25)
   duplicate keys, YAML 1.2 booleans); `loader.py` disables cyclic GC during a load (25–45 % before).
 * **evaluate (shipped ≤ 1 ms; 10k ≤ 5× topological sort).** Fixed in `engine.py`: the unknown-question set
   was rebuilt per undetermined obligation (O(obligations × questions)); combinator results are memoised per
-  call; answer-independent finding fields, leaf reasons and whole findings are cached per rulebook
-  (bounded; findings and reasons are immutable); `Outcome`/`Finding`/`Reason` are frozen dataclasses
-  instead of pydantic models (validation of already-validated data was ~60 % of the time). The "first
-  evaluation" row clears those caches before each run: that is the cost of a new set of answers. At 10k
+  call; `Rulebook.plan` (`plan.py`) holds answer-independent finding fields and, per obligation, what
+  evaluate filed for the values of the questions that decide it (bounded; findings are immutable);
+  `Outcome`/`Finding`/`Reason` are frozen dataclasses
+  instead of pydantic models (validation of already-validated data was ~60 % of the time). At 10k
   the remaining cost is one finding per obligation with its trace, which a topological sort does not do.
 * **App answer rerun (≤ 2× a one-radio app): 28 ms → ~6 ms.** The asked path was replayed from the start
   twice per rerun (O(n²) over an interview); it is now derived once per rerun from answer-keyed caches and

@@ -158,8 +158,7 @@ def run() -> list[Row]:
         print("skipping browser benchmarks: the playwright package is not installed")
         return [Row("browser", "browser benchmarks", "skipped", status="skipped", note="playwright not installed")]
     from atmp_pathways import load_rulebook
-
-    from .generate import generate_rules
+    from tests.generate import generate_rules
 
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="atmp-browser-") as tmp:

@@ -16,9 +16,9 @@ import networkx as nx
 
 from atmp_pathways import RulebookError, build_graph, evaluate, load_rulebook, next_question
 from atmp_pathways.models import Question, Rulebook
+from tests.generate import generate_rules
 
 from ._util import Row, fit_line, fmt_bytes, fmt_time, median_time, peak_memory
-from .generate import generate_rules
 
 __all__ = ["run", "richest_answers"]
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from atmp_pathways import Rulebook, load_rulebook
 
-ROOT = Path(__file__).resolve().parent.parent
-TOY = ROOT / "tests" / "fixtures" / "toy_rules"
-INVALID = ROOT / "tests" / "fixtures" / "invalid"
+from .paths import INVALID, ROOT, RULES, TOY
+
+__all__ = ["INVALID", "ROOT", "TOY"]  # re-exported for modules that still import them from here
 
 
 @pytest.fixture(scope="session")
@@ -20,4 +18,4 @@ def toy_book() -> Rulebook:
 
 @pytest.fixture(scope="session")
 def rulebook() -> Rulebook:
-    return load_rulebook(ROOT / "rules")
+    return load_rulebook(RULES)

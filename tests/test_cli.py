@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from atmp_pathways import load_rulebook
 from atmp_pathways.__main__ import main
 
-from .conftest import ROOT, TOY
+from .paths import ROOT, TOY
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -42,6 +43,50 @@ def test_check_broken_lists_problems_and_exits_1(
         == "rules/widgets.yaml:25: obligations[0].actor: unknown actor 'makr' — did you mean 'maker'?"
     )
     assert "Traceback" not in err
+
+
+def test_check_json_lists_problems_as_data(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    dest = tmp_path / "rules"
+    shutil.copytree(TOY, dest)
+    (dest / "widgets.yaml").write_text((dest / "widgets.yaml").read_text().replace("actor: maker", "actor: makr", 1))
+    code, out, err = run(capsys, "check", "rules", "--format", "json")
+    problems = json.loads(out)
+    assert code == 1 and err == ""
+    assert problems[0] == {
+        "path": "rules/widgets.yaml",
+        "line": 25,
+        "where": "obligations[0].actor",
+        "message": "unknown actor 'makr'",
+        "hint": "did you mean 'maker'?",
+        "severity": "error",
+        "code": "unknown_ref",
+        "ref": "makr",
+        "suggestion": "maker",
+    }
+
+
+def test_check_json_of_clean_rules_is_an_empty_list(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", str(TOY), "--format", "json")
+    assert code == 0 and json.loads(out) == []
+
+
+def test_check_prints_warnings_but_passes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    dest = tmp_path / "rules"
+    shutil.copytree(TOY, dest)
+    lonely = (
+        "  - id: lonely_act\n    title: Lonely Act\n    kind: act\n    identifier: TOY-9\n"
+        "    url: https://example.org/lonely\n    status: guidance\n    last_reviewed: 2026-01-01\n"
+    )
+    (dest / "sources.yaml").write_text((dest / "sources.yaml").read_text() + lonely)
+    code, out, err = run(capsys, "check", "rules")
+    assert code == 0 and "clean" in out
+    assert "warning: rules/sources.yaml" in err and "source 'lonely_act' is never cited" in err
 
 
 def test_check_as_a_subprocess_has_no_traceback(tmp_path: Path) -> None:
@@ -115,7 +160,7 @@ def test_evaluate_writes_every_format(capsys: pytest.CaptureFixture[str], tmp_pa
     if fmt in magic:
         assert data.startswith(magic[fmt])
     else:
-        assert b"480aca73197f00c4" in data  # the ruleset digest stamp
+        assert load_rulebook(TOY).digest.encode() in data  # the ruleset digest stamp
 
 
 def test_schema_is_json_schema_with_forbidden_extras(capsys: pytest.CaptureFixture[str]) -> None:

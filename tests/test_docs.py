@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 
 import pytest
 
-from atmp_pathways.__main__ import main
+from atmp_pathways.__main__ import _COMMANDS, _parser, main
 from atmp_pathways.models import DataFile, RulebookMeta, SourcesFile, TopicFile
 
-from .conftest import ROOT
+from .paths import ROOT
 
 
 def test_rules_readme_catalogue_is_in_sync(capsys: pytest.CaptureFixture[str]) -> None:
@@ -27,11 +28,26 @@ def test_committed_schemas_match_the_models(name: str, model: type) -> None:
     assert committed == model.model_json_schema(by_alias=True), "run `make schema`"
 
 
-def test_readme_documents_every_cli_command_and_the_two_setup_commands() -> None:
+def _cli_commands() -> dict[str, argparse.ArgumentParser]:
+    """The CLI's commands, read from its argparse registry (so a new command is checked at once)."""
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def test_every_registered_command_has_a_handler() -> None:
+    assert set(_cli_commands()) == set(_COMMANDS)
+
+
+@pytest.mark.parametrize("command", sorted(_cli_commands()))
+def test_readme_documents_every_cli_command(command: str) -> None:
     readme = (ROOT / "README.md").read_text()
-    for command in ("check", "catalogue", "evaluate", "schema", "graph", "test"):
-        assert re.search(rf"python -m atmp_pathways( --rules \S+)? {command}\b", readme), command
+    assert re.search(rf"python -m atmp_pathways( --rules \S+)? {command}\b", readme), command
+
+
+def test_readme_documents_the_two_setup_commands_and_check_json() -> None:
+    readme = (ROOT / "README.md").read_text()
     assert "make run" in readme and "make test" in readme
+    assert re.search(r"python -m atmp_pathways check\b.*--format json", readme)
 
 
 def test_every_rule_file_declares_its_schema() -> None:

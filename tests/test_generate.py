@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from atmp_pathways import evaluate, load_rulebook, next_question
-from bench.generate import generate_rules
+
+from .generate import generate_rules
 
 
 def test_generate_rules_1k_loads_clean_and_its_witness_answers_everything(tmp_path: Path) -> None:

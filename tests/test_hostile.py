@@ -24,8 +24,8 @@ import pytest
 from atmp_pathways import AnswersError, RulebookError, evaluate, load_rulebook, parse_answers
 from atmp_pathways.answers import MAX_ANSWERS_BYTES
 
-ROOT = Path(__file__).resolve().parent.parent
-TOY = ROOT / "tests" / "fixtures" / "toy_rules"
+from .paths import ROOT, TOY
+
 LIMIT_S = 5.0  # refused "within 1 s" on a quiet machine; generous for shared CI
 
 

@@ -136,7 +136,7 @@ def test_evaluate_does_not_keep_or_change_the_callers_answers(toy_book: Rulebook
 
 
 def test_many_threads_evaluating_one_rulebook_match_sequential_calls(toy_book: Rulebook, tmp_path: Path) -> None:
-    from bench.generate import generate_rules
+    from tests.generate import generate_rules
 
     gen = generate_rules(tmp_path / "gen", 200, seed=11)
     big = load_rulebook(tmp_path / "gen")

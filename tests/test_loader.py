@@ -13,7 +13,7 @@ import pytest
 
 from atmp_pathways import RulebookError, load_rulebook
 
-from .conftest import INVALID, ROOT, TOY
+from .paths import INVALID, ROOT, TOY
 
 # fixture file → (expected line or None, words the message must contain)
 CASES: dict[str, tuple[int | None, list[str]]] = {

@@ -35,9 +35,10 @@ from atmp_pathways import (
     parse_answers,
     pending_questions,
 )
-from bench.generate import generate_rules
 
-TOY = Path(__file__).resolve().parent / "fixtures" / "toy_rules"
+from .generate import generate_rules
+from .paths import TOY
+
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 _KEEP = Path(tempfile.mkdtemp(prefix="atmp-props-"))

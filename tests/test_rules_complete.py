@@ -15,7 +15,7 @@ import pytest
 from atmp_pathways import Rulebook, RulebookError, evaluate, load_rulebook
 from atmp_pathways.scenarios import load_scenarios, replay
 
-from .conftest import ROOT
+from .paths import ROOT
 
 OFFICIAL = re.compile(
     r"(^|\.)(europa\.eu|edqm\.eu|picscheme\.org|gov\.uk|legislation\.gov\.uk|basg\.gv\.at|biosafety\.be|gov\.hr|sukl\.eu|"

@@ -10,15 +10,12 @@ import pytest
 from atmp_pathways import Rulebook, RulebookError, load_rulebook
 from atmp_pathways.scenarios import Scenario, coverage, load_scenarios, run_scenario
 
-from .conftest import ROOT
-
-SCENARIOS = ROOT / "tests" / "scenarios"
-TOY_SCENARIOS = ROOT / "tests" / "fixtures" / "toy_scenarios"
+from .paths import RULES, SCENARIOS, TOY_SCENARIOS
 
 
 def _shipped() -> tuple[Rulebook | None, list[Scenario], str]:
     try:
-        book = load_rulebook(ROOT / "rules")
+        book = load_rulebook(RULES)
         return book, load_scenarios(SCENARIOS.glob("*.yaml"), book), ""
     except RulebookError as err:
         return None, [], str(err)
