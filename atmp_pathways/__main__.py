@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .errors import AnswersError, RulebookError
+from .exports import EXPORTS
 from .loader import RULES_DIR, check_rulebook, display_path, load_rulebook
 from .models import Rulebook
 
@@ -37,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("evaluate", help="evaluate an answers file (YAML or JSON)")
     c.add_argument("answers_file")
     c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: the file's as_of, else today)")
-    c.add_argument("--format", choices=["json", "md", "csv", "xlsx", "docx", "pdf"], default="json")
+    c.add_argument("--format", choices=list(EXPORTS), default="json")
     c.add_argument("-o", "--output", help="write to this file (required for xlsx, docx, pdf)")
     c = sub.add_parser("schema", help="JSON Schema of the rule files (for editor autocompletion)")
     c.add_argument("--out", help="write rulebook/topic/sources/data .schema.json into this folder")
@@ -123,7 +124,6 @@ def _catalogue(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from .answers import parse_answers
     from .engine import evaluate
-    from .exports import EXPORTS
 
     book = _book(args)
     path = Path(args.answers_file)

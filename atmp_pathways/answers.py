@@ -2,16 +2,25 @@
 
 Accepted shapes: a plain mapping ``question_id: value``, or a mapping with an
 ``answers`` key (the app's saved file and the JSON export), optionally with ``as_of``.
+The same answers travel in the app's URL as a share token (``encode_answers`` /
+``decode_answers``), read back through the same validation.
 
 >>> from atmp_pathways.loader import load_rulebook
 >>> book = load_rulebook("tests/fixtures/toy_rules")
 >>> parse_answers(book, b"uses_widgets: true\\nship_to: ['NO']\\n").answers
 {'uses_widgets': True, 'ship_to': ['NO']}
+>>> decode_answers(book, encode_answers({"uses_widgets": True})).answers
+{'uses_widgets': True}
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
+import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,9 +30,19 @@ from .engine import validate_answers
 from .errors import AnswersError
 from .models import KINDS, AnswerValue, Rulebook
 
-__all__ = ["MAX_ANSWERS_BYTES", "AnswersFile", "parse_answers", "dump_answers"]
+__all__ = [
+    "MAX_ANSWERS_BYTES",
+    "MAX_TOKEN_CHARS",
+    "AnswersFile",
+    "decode_answers",
+    "dump_answers",
+    "encode_answers",
+    "parse_answers",
+]
 
 MAX_ANSWERS_BYTES = 256 * 1024
+MAX_TOKEN_CHARS = 16_000
+"""Longest share token (``?a=...``) we try to decode; longer ones are refused unread."""
 
 
 @dataclass(frozen=True)
@@ -84,3 +103,43 @@ def dump_answers(answers: dict[str, AnswerValue], as_of: date | None = None, boo
         doc["as_of"] = as_of.isoformat()
     doc["answers"] = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in answers.items()}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def encode_answers(answers: Mapping[str, AnswerValue]) -> str:
+    """Answers as a compact URL-safe token (zlib-compressed JSON, base64url, no padding).
+
+    >>> encode_answers({})
+    ''
+    """
+    if not answers:
+        return ""
+    raw = dump_answers(dict(answers)).encode("utf-8")
+    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii").rstrip("=")
+
+
+def decode_answers(book: Rulebook, token: str) -> AnswersFile:
+    """Read a share token back; raise ``AnswersError`` for anything malformed or too big.
+
+    >>> from atmp_pathways.loader import load_rulebook
+    >>> decode_answers(load_rulebook("tests/fixtures/toy_rules"), "not a token!")
+    Traceback (most recent call last):
+    ...
+    atmp_pathways.errors.AnswersError: link: the answers in the link are not readable
+    """
+    if len(token) > MAX_TOKEN_CHARS:
+        raise AnswersError([f"link: the answers in the link are too long (over {MAX_TOKEN_CHARS} characters)"])
+    unreadable = AnswersError(["link: the answers in the link are not readable"])
+    token = token.rstrip("=")
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", token):
+        raise unreadable
+    try:
+        packed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(packed, MAX_ANSWERS_BYTES + 1)
+    except (binascii.Error, ValueError, zlib.error):
+        raise unreadable from None
+    if len(raw) > MAX_ANSWERS_BYTES or inflater.unconsumed_tail:
+        raise AnswersError(["link: the answers in the link are too big"])
+    if not inflater.eof:
+        raise unreadable
+    return parse_answers(book, raw, name="link")

@@ -1,4 +1,5 @@
-"""The result of evaluating a rulebook: plain, frozen values that exports and the UI read.
+"""The result of evaluating a rulebook: plain, frozen values that exports and the UI read,
+and how two outcomes of the same answers on different dates differ.
 
 Plain frozen dataclasses, not pydantic models: they are built from already validated
 rule data on every Streamlit rerun, where validation would be pure cost.
@@ -9,12 +10,24 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
-from .models import AnswerValue
+from .models import AnswerValue, Rulebook
 
-__all__ = ["Finding", "FindingState", "Outcome", "Reason", "ResolvedCitation", "Stamp", "to_plain"]
+__all__ = [
+    "Finding",
+    "FindingState",
+    "Outcome",
+    "OutcomeDiff",
+    "Reason",
+    "ResolvedCitation",
+    "Stamp",
+    "change_dates",
+    "diff_outcomes",
+    "law_change_dates",
+    "to_plain",
+]
 
 FindingState = Literal["applies", "applies_from", "horizon", "not_applicable", "undetermined"]
 
@@ -120,3 +133,75 @@ class Outcome(_Plain):
 
     def all_findings(self) -> tuple[Finding, ...]:
         return self.applicable + self.upcoming + self.horizon + self.not_applicable + self.undetermined
+
+
+@dataclass(frozen=True)
+class OutcomeDiff:
+    """What applies on a later (or earlier) date compared with the base date."""
+
+    added: tuple[Finding, ...]
+    removed: tuple[Finding, ...]
+    unchanged: tuple[Finding, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+def diff_outcomes(base: Outcome, other: Outcome) -> OutcomeDiff:
+    """Obligations in force under ``other`` but not ``base`` (added), and the reverse.
+
+    >>> from atmp_pathways.engine import evaluate
+    >>> from atmp_pathways.loader import load_rulebook
+    >>> book = load_rulebook("tests/fixtures/toy_rules")
+    >>> answers = {"uses_widgets": True, "widget_count_large": False, "widget_colour": "red"}
+    >>> d = diff_outcomes(evaluate(book, answers, date(2026, 6, 1)), evaluate(book, answers, date(2027, 2, 1)))
+    >>> [f.id for f in d.added], [f.id for f in d.removed]
+    (['label_all_widgets'], ['label_red_widgets'])
+    """
+    before = {f.id: f for f in base.applicable}
+    after = {f.id: f for f in other.applicable}
+    return OutcomeDiff(
+        added=tuple(f for fid, f in after.items() if fid not in before),
+        removed=tuple(f for fid, f in before.items() if fid not in after),
+        unchanged=tuple(f for fid, f in after.items() if fid in before),
+    )
+
+
+def change_dates(outcome: Outcome) -> list[date]:
+    """Days after ``outcome.as_of`` on which one of ITS obligations starts, or stops, applying.
+
+    A start is an upcoming obligation's ``valid_from``; a stop is the day after an
+    applicable obligation's ``valid_to`` (so a Directive ending on 6 August and a
+    Regulation starting on 7 August give one date).
+
+    >>> from atmp_pathways.engine import evaluate
+    >>> from atmp_pathways.loader import load_rulebook
+    >>> book = load_rulebook("tests/fixtures/toy_rules")
+    >>> answers = {"uses_widgets": True, "widget_count_large": False, "widget_colour": "red"}
+    >>> change_dates(evaluate(book, answers, date(2026, 6, 1)))
+    [datetime.date(2027, 1, 1)]
+    >>> change_dates(evaluate(book, answers, date(2027, 2, 1)))
+    []
+    """
+    days = {f.valid_from for f in outcome.upcoming if f.valid_from is not None}
+    days |= {f.valid_to + timedelta(days=1) for f in outcome.applicable if f.valid_to is not None}
+    return sorted(d for d in days if d > outcome.as_of)
+
+
+def law_change_dates(book: Rulebook, after: date) -> list[date]:
+    """Days after ``after`` on which any source or obligation of the rulebook starts or stops applying.
+
+    >>> from atmp_pathways.loader import load_rulebook
+    >>> law_change_dates(load_rulebook("tests/fixtures/toy_rules"), date(2026, 1, 1))
+    [datetime.date(2027, 1, 1)]
+    """
+    days: set[date] = set()
+    windows = [(s.valid_from, s.valid_to) for s in book.sources]
+    windows += [(o.valid_from, o.valid_to) for o in book.obligations]
+    for start, end in windows:
+        if start is not None:
+            days.add(start)
+        if end is not None:
+            days.add(end + timedelta(days=1))
+    return sorted(d for d in days if d > after)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from atmp_pathways import Rulebook, RulebookError, load_rulebook
+from atmp_pathways import RulebookError, load_rulebook
+from atmp_pathways.wizard import Wizard
 
 from . import rule_map, state, wizard
 
@@ -38,19 +39,19 @@ def _fingerprint(root: Path) -> str:
 
 
 @st.cache_resource(show_spinner="Loading the rules…", max_entries=8)
-def _load(rules_dir: str, fingerprint: str) -> Rulebook:
-    """The rulebook is frozen, so one copy serves every session (errors are not cached)."""
-    return load_rulebook(rules_dir)
+def _load(rules_dir: str, fingerprint: str) -> Wizard:
+    """The rulebook (frozen) and its wizard memos: one copy serves every session (errors are not cached)."""
+    return Wizard(load_rulebook(rules_dir))
 
 
 _RECHECK_SECONDS = 1.0
 """How often a rerun looks at the rule files again (an edit shows on the next rerun a second later)."""
-_LAST: dict[str, tuple[float, str, Rulebook]] = {}  # rules dir → (checked at, fingerprint, book)
+_LAST: dict[str, tuple[float, str, Wizard]] = {}  # rules dir → (checked at, fingerprint, wizard)
 _LAST_LOCK = threading.Lock()
 
 
-def _book(root: Path) -> Rulebook:
-    """The cached rulebook for ``root``; reruns skip the file scan and the cache lookup for a second."""
+def _wizard(root: Path) -> Wizard:
+    """The cached wizard (and rulebook) for ``root``; reruns skip the file scan and the cache lookup for a second."""
     key = str(root)
     now = time.monotonic()
     hit = _LAST.get(key)
@@ -58,29 +59,29 @@ def _book(root: Path) -> Rulebook:
         return hit[2]
     fingerprint = _fingerprint(root)
     if hit is not None and hit[1] == fingerprint:
-        book = hit[2]
+        wiz = hit[2]
     else:
-        book = _load(key, fingerprint)  # raises RulebookError; errors are not remembered
+        wiz = _load(key, fingerprint)  # raises RulebookError; errors are not remembered
     with _LAST_LOCK:
-        _LAST[key] = (now, fingerprint, book)
-    return book
+        _LAST[key] = (now, fingerprint, wiz)
+    return wiz
 
 
-def _book_or_stop() -> Rulebook:
+def _wizard_or_stop() -> Wizard:
     try:
-        return _book(rules_dir())
+        return _wizard(rules_dir())
     except RulebookError as err:
         rule_map.render_rules_error(err)
         st.stop()
 
 
 def _wizard_page() -> None:
-    wizard.render(_book_or_stop())
+    wizard.render(_wizard_or_stop())
 
 
 def _rule_map_page() -> None:
     st.set_page_config(layout="wide")  # the graph and the source table need the room
-    book = _book_or_stop()
+    book = _wizard_or_stop().book
     # Switching pages drops the query string: put ?a= back, so a refresh here keeps the answers
     # (and a shared /rule-map?a=… link brings them to the wizard).
     state.init_state(book)

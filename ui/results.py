@@ -9,26 +9,26 @@ from typing import Literal
 import streamlit as st
 
 from atmp_pathways import Finding, Rulebook
-from atmp_pathways.exports import DISCLAIMER, EXPORTS, export_filename
-from atmp_pathways.models import VERIFICATIONS, AnswerValue
-from atmp_pathways.outcome import Outcome
-from atmp_pathways.review import (
-    change_dates,
-    diff_outcomes,
-    escape_markdown,
+from atmp_pathways.exports import EXPORTS, export_filename
+from atmp_pathways.models import AnswerValue
+from atmp_pathways.outcome import Outcome, change_dates, diff_outcomes, law_change_dates
+from atmp_pathways.present import (
+    DISCLAIMER,
+    actor_label,
     group_findings,
     item_tables,
-    markdown_link,
-    markdown_table,
-    outcome_for,
     status_badge,
+    verification_label,
 )
+from atmp_pathways.present import escape_markdown as _escape
+from atmp_pathways.present import markdown_link as _link
+from atmp_pathways.present import markdown_table as _table
+from atmp_pathways.wizard import Wizard
 
 from . import state
 
-__all__ = ["render", "COMPARE_DEFAULT"]
+__all__ = ["compare_default", "render"]
 
-COMPARE_DEFAULT = date(2027, 9, 1)
 BadgeColour = Literal["blue", "violet", "gray", "green", "orange"]
 _STATUS_COLOURS: dict[str, BadgeColour] = {
     "binding_law": "blue",
@@ -40,8 +40,18 @@ _STATUS_COLOURS: dict[str, BadgeColour] = {
 }
 
 
-def render(book: Rulebook, answers: dict[str, AnswerValue], as_of: date) -> None:
-    outcome = outcome_for(book, answers, as_of)  # once per rerun (and reused while the answers stay)
+def escape_markdown(text: str) -> str:
+    return _escape(text, streamlit=True)
+
+
+def compare_default(book: Rulebook, as_of: date) -> date:
+    """The first day after ``as_of`` on which the law in the rulebook changes (else ``as_of``)."""
+    return next(iter(law_change_dates(book, as_of)), as_of)
+
+
+def render(wiz: Wizard, answers: dict[str, AnswerValue], as_of: date) -> None:
+    book = wiz.book
+    outcome = wiz.outcome(answers, as_of)  # once per rerun (and reused while the answers stay)
     stamp = outcome.ruleset
     st.header("Your obligations")
     st.caption(
@@ -76,7 +86,7 @@ def render(book: Rulebook, answers: dict[str, AnswerValue], as_of: date) -> None
     with tabs[4]:
         _per_item(book, outcome)
     with tabs[5]:
-        _what_changes(book, answers, outcome)
+        _what_changes(wiz, answers, outcome)
     st.button(
         "Back to review", key="results_back", icon=":material/arrow_back:", on_click=state.set_view, args=("review",)
     )
@@ -116,22 +126,22 @@ def _finding(book: Rulebook, f: Finding) -> None:
         colour = "orange" if f.state == "applies_from" else _STATUS_COLOURS.get(f.status, "gray")
         badges = [
             _badge(status_badge(f), colour),
-            _badge(book.meta.actors.get(f.actor, f.actor), "gray", ":material/person:"),
+            _badge(actor_label(book, f.actor), "gray", ":material/person:"),
         ]
         if f.valid_to is not None:  # e.g. a Directive replaced by a Regulation: say when it stops
             badges.append(_badge(f"Until {f.valid_to.isoformat()}", "gray", ":material/event_busy:"))
         if f.verification != "confirmed":
-            badges.append(_badge(VERIFICATIONS.get(f.verification, f.verification), "orange", ":material/warning:"))
+            badges.append(_badge(verification_label(f.verification), "orange", ":material/warning:"))
         st.markdown(f"**{escape_markdown(f.title)}**  \n" + " ".join(badges))
         # One Markdown element for the body (a Markdown table, not st.table: no DataFrame per finding).
         body = [escape_markdown(f.description)]
         if f.details:
-            body.append(markdown_table(["Detail", "Value"], list(f.details.items())))
+            body.append(_table(["Detail", "Value"], list(f.details.items()), streamlit=True))
         body.append("**Checklist**\n" + "\n".join(f"- [ ] {escape_markdown(item)}" for item in f.checklist))
         basis = []
         for c in f.citations:
             quote = f" — “{escape_markdown(c.quote)}”" if c.quote else ""
-            basis.append(f"- {markdown_link(c.title, c.url)}, {escape_markdown(c.reference)}{quote}")
+            basis.append(f"- {_link(c.title, c.url, streamlit=True)}, {escape_markdown(c.reference)}{quote}")
         body.append("**Legal basis**\n" + "\n".join(basis))
         st.markdown("\n\n".join(body))
         if f.notes:
@@ -168,11 +178,11 @@ def _per_item(book: Rulebook, outcome: Outcome) -> None:
         for row in rows:  # one small table per country: long legal text wraps instead of being cut off
             (_, item), *rest = row.items()
             st.container(border=True).markdown(
-                f"**{escape_markdown(item)}**\n\n" + markdown_table(["Detail", "Value"], rest)
+                f"**{escape_markdown(item)}**\n\n" + _table(["Detail", "Value"], rest, streamlit=True)
             )
 
 
-def _what_changes(book: Rulebook, answers: dict[str, AnswerValue], outcome: Outcome) -> None:
+def _what_changes(wiz: Wizard, answers: dict[str, AnswerValue], outcome: Outcome) -> None:
     st.caption("The same answers, evaluated as the rules stand on another date.")
     dates = change_dates(outcome)
     if dates:
@@ -182,9 +192,12 @@ def _what_changes(book: Rulebook, answers: dict[str, AnswerValue], outcome: Outc
             + ". Pick a date on or after one of them to see the change."
         )
     other_date = st.date_input(
-        "Compare with the law as of", value=COMPARE_DEFAULT, key="compare_date", format="YYYY-MM-DD"
+        "Compare with the law as of",
+        value=compare_default(wiz.book, outcome.as_of),
+        key="compare_date",
+        format="YYYY-MM-DD",
     )
-    other = outcome if other_date == outcome.as_of else outcome_for(book, answers, other_date)
+    other = outcome if other_date == outcome.as_of else wiz.outcome(answers, other_date)
     diff = diff_outcomes(outcome, other)
     base, then = outcome.as_of.isoformat(), other.as_of.isoformat()
     if not diff.changed:

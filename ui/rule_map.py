@@ -5,9 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from atmp_pathways import Rulebook, lint_rulebook, to_dot
-from atmp_pathways.review import escape_markdown
+from atmp_pathways.present import escape_markdown as _escape
 
 __all__ = ["render", "render_rules_error"]
+
+
+def escape_markdown(text: str) -> str:
+    return _escape(text, streamlit=True)
 
 
 def render(book: Rulebook) -> None:

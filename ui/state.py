@@ -15,9 +15,9 @@ from typing import Any, Literal
 import streamlit as st
 
 from atmp_pathways import AnswersError, Question, Rulebook, parse_answers
-from atmp_pathways.answers import MAX_ANSWERS_BYTES
+from atmp_pathways.answers import MAX_ANSWERS_BYTES, decode_answers, encode_answers
 from atmp_pathways.models import AnswerValue
-from atmp_pathways.review import WizardState, answered_path, decode_answers, encode_answers, wizard_state
+from atmp_pathways.wizard import Wizard, WizardState
 
 __all__ = [
     "URL_PARAM",
@@ -109,7 +109,7 @@ def set_view(view: View) -> None:
 def current_question(book: Rulebook, derived: WizardState) -> Question | None:
     """The question on screen: the one being edited, else the engine's next question.
 
-    ``derived`` is ``wizard_state(book, answers())``, computed once per rerun.
+    ``derived`` is ``Wizard.state(answers())``, computed once per rerun.
     """
     editing = st.session_state.get("editing")
     if editing is not None and editing in book.questions_by_id:
@@ -129,13 +129,13 @@ def _widget_value(question: Question) -> Any:
     return value
 
 
-def save_answer(book: Rulebook, question_id: str) -> None:
+def save_answer(wiz: Wizard, question_id: str) -> None:
     """Next/Continue: store the widget's value, then move on.
 
     After Back, Next steps to the following answered question (prefilled); after
     Change, it continues with the first unanswered question, or returns to review.
     """
-    question = book.question(question_id)
+    question = wiz.book.question(question_id)
     value = _widget_value(question)
     if value is None:
         flash("warning", "Choose an answer first.")
@@ -144,26 +144,26 @@ def save_answer(book: Rulebook, question_id: str) -> None:
     store[question_id] = value
     if st.session_state.get("return_to_review"):
         st.session_state["editing"] = None
-        if wizard_state(book, store).next_question is None:
+        if wiz.state(store).next_question is None:
             set_view("review")
         return
-    path = answered_path(book, store)
+    path = wiz.path(store)
     position = path.index(question_id) if question_id in path else -1
     following = path[position + 1] if 0 <= position < len(path) - 1 else None
     st.session_state["editing"] = following
 
 
-def go_back(book: Rulebook, question_id: str | None) -> None:
+def go_back(wiz: Wizard, question_id: str | None) -> None:
     """Back: the previous question on the path, prefilled; from the first, the start screen.
 
     A choice made on this screen is kept (not lost), as if Next had been pressed.
     """
-    question = book.questions_by_id.get(question_id or "")
+    question = wiz.book.questions_by_id.get(question_id or "")
     if question is not None:
         value = _widget_value(question)
         if value is not None and value != []:
             answers()[question.id] = value
-    path = answered_path(book, answers())
+    path = wiz.path(answers())
     if question_id in path:
         position = path.index(question_id)
         target = path[position - 1] if position > 0 else None

@@ -10,30 +10,26 @@ from streamlit.delta_generator import DeltaGenerator
 
 from atmp_pathways import Question, Rulebook
 from atmp_pathways.answers import MAX_ANSWERS_BYTES, dump_answers
-from atmp_pathways.review import (
-    WizardState,
-    answer_label,
-    escape_markdown,
-    markdown_link,
-    needs_confirmation,
-    outcome_for,
-    review_rows,
-    wizard_state,
-)
+from atmp_pathways.present import KEPT_NOT_USED, answer_label, markdown_link
+from atmp_pathways.present import escape_markdown as _escape
+from atmp_pathways.wizard import Wizard, WizardState, needs_confirmation, review_rows
 
 from . import results, state
 
 __all__ = ["render"]
 
-_YES_NO = {True: "Yes", False: "No"}
+
+def escape_markdown(text: str) -> str:
+    return _escape(text, streamlit=True)
 
 
-def render(book: Rulebook) -> None:
+def render(wiz: Wizard) -> None:
+    book = wiz.book
     state.init_state(book)
     _show_flashes()
     view = st.session_state["view"]
     # Path, pending questions and progress: derived once per rerun from the answers, passed down.
-    derived = wizard_state(book, state.answers())
+    derived = wiz.state(state.answers())
     question = state.current_question(book, derived) if view == "questions" else None
     if view == "questions" and question is None:
         state.set_view("review")
@@ -42,11 +38,11 @@ def render(book: Rulebook) -> None:
     if view == "start":
         _start(book)
     elif question is not None:
-        _question(book, question, derived)
+        _question(wiz, question, derived)
     elif view == "review":
-        _review(book, derived)
+        _review(wiz, derived)
     else:
-        results.render(book, state.answers(), state.as_of())
+        results.render(wiz, state.answers(), state.as_of())
     state.sync_url()
 
 
@@ -113,14 +109,15 @@ def _sources(book: Rulebook, question: Question) -> str:
         source = book.sources_by_id.get(citation.source)
         if source is None:
             continue
-        line = f"- {markdown_link(source.title, source.url)}, {escape_markdown(citation.ref)}"
+        line = f"- {markdown_link(source.title, source.url, streamlit=True)}, {escape_markdown(citation.ref)}"
         if citation.quote:
             line += f" — “{escape_markdown(citation.quote)}”"
         lines.append(line)
     return "\n".join(lines)
 
 
-def _question(book: Rulebook, question: Question, derived: WizardState) -> None:
+def _question(wiz: Wizard, question: Question, derived: WizardState) -> None:
+    book = wiz.book
     stored = state.answers().get(question.id)
     done, remaining = derived.progress
     total = max(done + remaining, 1)
@@ -136,7 +133,7 @@ def _question(book: Rulebook, question: Question, derived: WizardState) -> None:
             options,
             index=options.index(stored) if stored in options else None,
             key=key,
-            format_func=_YES_NO.__getitem__,
+            format_func=partial(answer_label, book, question.id),
             label_visibility="collapsed",
         )
     elif question.kind == "one_of":
@@ -174,7 +171,7 @@ def _question(book: Rulebook, question: Question, derived: WizardState) -> None:
     with st.expander("Why we ask: legal source"):
         st.markdown(_sources(book, question))
     buttons = st.container(horizontal=True)
-    buttons.button("Back", key="back", icon=":material/arrow_back:", on_click=state.go_back, args=(book, question.id))
+    buttons.button("Back", key="back", icon=":material/arrow_back:", on_click=state.go_back, args=(wiz, question.id))
     buttons.button(
         "Next",
         key="next",
@@ -182,7 +179,7 @@ def _question(book: Rulebook, question: Question, derived: WizardState) -> None:
         icon=":material/arrow_forward:",
         icon_position="right",
         on_click=state.save_answer,
-        args=(book, question.id),
+        args=(wiz, question.id),
     )
     if question.id in state.answers():
         buttons.button(
@@ -194,16 +191,17 @@ def _question(book: Rulebook, question: Question, derived: WizardState) -> None:
         )
 
 
-def _review(book: Rulebook, derived: WizardState) -> None:
+def _review(wiz: Wizard, derived: WizardState) -> None:
+    book = wiz.book
     answers = state.answers()
-    outcome = outcome_for(book, answers, state.as_of())
+    outcome = wiz.outcome(answers, state.as_of())
     st.header("Review your answers")
     st.caption(
         "Check every answer before you see the results. Change any of them; the wizard then asks whatever else it needs."
     )
     for row in review_rows(book, answers, outcome):
         text, change = st.columns([5, 1], vertical_alignment="center")
-        note = "" if row.used else "  \n*kept, not used — this question is no longer asked*"
+        note = "" if row.used else f"  \n*{KEPT_NOT_USED} — this question is no longer asked*"
         text.markdown(f"**{escape_markdown(row.question)}**  \n{escape_markdown(row.answer)}{note}")
         change.button(
             "Change", key=f"review_change_{row.question_id}", on_click=state.change_answer, args=(row.question_id,)
@@ -220,7 +218,7 @@ def _review(book: Rulebook, derived: WizardState) -> None:
         key="review_back",
         icon=":material/arrow_back:",
         on_click=state.go_back,
-        args=(book, path[-1] if path else None),
+        args=(wiz, path[-1] if path else None),
     )
     buttons.button("See results", key="see_results", type="primary", on_click=state.set_view, args=("results",))
 

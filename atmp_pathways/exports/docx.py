@@ -1,4 +1,4 @@
-"""Outcome → DOCX document (python-docx): stamp table, disclaimer, headings, ☐ checklist lines.
+"""Outline → DOCX document (python-docx): stamp table, disclaimer, headings, ☐ checklist lines.
 
 The body is written as WordprocessingML text and parsed once: python-docx's object API
 adds text character by character and searches each parent's children on every insert,
@@ -21,20 +21,12 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.shared import Pt
 
-from ._view import (
-    DISCLAIMER,
-    SECTIONS,
-    answer_rows,
-    citation_text,
-    facts,
-    group,
-    stamp_rows,
-    xml_safe,
-)
-from .models import Rulebook
-from .outcome import Finding, Outcome
+from ..models import Rulebook
+from ..outcome import Outcome
+from ..present import safe_url
+from .outline import Block, Bullets, Checklist, Facts, Heading, Label, Links, Paragraph, Table, outline, xml_safe
 
-__all__ = ["render_docx"]
+__all__ = ["render"]
 
 BOX = "☐"
 _RED = "B03A2E"
@@ -118,72 +110,51 @@ class _Body:
                 body.append(el)
 
 
-def _finding(out: _Body, book: Rulebook, f: Finding) -> None:
-    out.heading(f.title, 4)
-    runs = []
-    for i, (label, value) in enumerate(facts(book, f)):
-        runs.append(_run(("  ·  " if i else "") + f"{label}: ", bold=True))
-        warn = label == "Verification" and f.verification != "confirmed"  # must be confirmed: make it stand out
-        runs.append(_run(value, bold=True, color=_RED) if warn else _run(value))
-    out.para("".join(runs))
-    out.text(f.description)
-    if f.notes:
-        out.labelled("Note", f.notes)
-    if f.details:
-        out.table(["Detail", "Value"], list(f.details.items()))
-    out.bold("Why it applies")
-    for reason in f.because:
-        out.text(reason.text, "ListBullet")
-    out.bold("Sources")
-    for c in f.citations:
-        url = c.url
-        tail = out.link(url) if url.startswith(("https://", "http://")) else _run(url)
-        out.para(_run(citation_text(c) + " — ") + tail, "ListBullet")
-    out.bold("Checklist")
-    for item in f.checklist:
-        out.text(f"{BOX} {item}")
+def _block(out: _Body, b: Block) -> None:
+    if isinstance(b, Heading):
+        out.heading(b.text, b.level)
+    elif isinstance(b, Facts):
+        runs = []
+        for i, (label, value) in enumerate(b.rows):
+            runs.append(_run(("  ·  " if i else "") + f"{label}: ", bold=True))
+            runs.append(_run(value, bold=True, color=_RED) if label == b.warn else _run(value))
+        out.para("".join(runs))
+    elif isinstance(b, Paragraph):
+        if b.tone == "warning":
+            out.para(_run(f"{b.lead} {b.text}".strip(), bold=True, color=_RED))
+        elif b.lead:
+            out.para(_run(f"{b.lead} ", bold=True) + _run(b.text, italic=b.tone == "disclaimer"))
+        else:
+            out.text(b.text)
+    elif isinstance(b, Label):
+        out.bold(b.text)
+    elif isinstance(b, Bullets):
+        style = "ListNumber" if b.numbered else "ListBullet"
+        for item in b.items:
+            out.para((_run(f"{item.lead} ", bold=True) if item.lead else "") + _run(item.text), style)
+    elif isinstance(b, Links):
+        for link in b.items:
+            url = safe_url(link.url)
+            tail = out.link(url) if url is not None else _run(link.url)
+            out.para(_run(f"{link.title}{link.detail} — ") + tail, "ListBullet")
+    elif isinstance(b, Checklist):
+        for line in b.items:
+            out.text(f"{BOX} {line}")
+    elif isinstance(b, Table):
+        out.table(b.headers, b.rows)
 
 
-def render_docx(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> bytes:
+def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> bytes:
     outcome = xml_safe(outcome)
     doc = Document()
     doc.styles["Normal"].font.size = Pt(10)
     s = outcome.ruleset
     doc.core_properties.title = f"Checklist — {s.title} v{s.version}"
-    out = _Body(doc)
-    out.heading(f"Checklist — {s.title}", 0)
-    out.table(None, stamp_rows(outcome, generated_at))
-    out.para(_run("Disclaimer. ", bold=True) + _run(DISCLAIMER, italic=True))
-    if not outcome.complete:
-        warning = f"Interview incomplete: {len(outcome.pending_questions)} question(s) still open."
-        out.para(_run(warning, bold=True, color=_RED))
     footer = doc.sections[0].footer.paragraphs[0]
     footer.text = f"{s.title} v{s.version} · digest {s.digest} · as of {outcome.as_of.isoformat()}"
-    for attr, heading, _ in SECTIONS:
-        findings = getattr(outcome, attr)
-        if not findings:
-            continue
-        out.heading(heading, 1)
-        for phase, areas in group(book, findings):
-            out.heading(phase, 2)
-            for area, fs in areas:
-                out.heading(area, 3)
-                for f in fs:
-                    _finding(out, book, f)
-    if outcome.undetermined:
-        out.heading("Still undetermined", 1)
-        for f in outcome.undetermined:
-            out.text(f"{f.title} ({f.id}) — waiting for: {', '.join(f.pending)}", "ListBullet")
-        out.text("Questions still to answer:")
-        for qid in outcome.pending_questions:
-            q = book.questions_by_id.get(qid)
-            out.text(q.text if q else qid, "ListNumber")
-    if outcome.not_applicable:
-        out.heading("Does not apply", 1)
-        for f in outcome.not_applicable:
-            out.labelled(f"{f.title} ({f.id})", f.why_not or "", "ListBullet")
-    out.heading("Appendix: your answers", 1)
-    out.table(["Question", "Answer"], answer_rows(outcome, book))
+    out = _Body(doc)
+    for block in outline(outcome, book, generated_at):
+        _block(out, block)
     out.into()
     buf = io.BytesIO()
     doc.save(buf)

@@ -1,4 +1,8 @@
-"""Outcome → XLSX workbook (openpyxl). Every text cell is stored as a string, never a formula."""
+"""Outcome → XLSX workbook (openpyxl): Checklist (to fill in), Answers, Still undetermined, Not applicable, About.
+
+Rows come from ``outline`` (the same content as every other format). Every text cell is
+stored as a string, never a formula.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,13 @@ from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
-from ._view import DISCLAIMER, FORMULA_START, answer_rows, checklist_rows, stamp_rows, xml_safe
-from .models import Rulebook
-from .outcome import Outcome
+from ..models import Rulebook
+from ..outcome import Outcome
+from ..present import DISCLAIMER, answer_rows, safe_url, stamp_rows
+from .csv_ import FORMULA_START
+from .outline import checklist_rows, not_applicable_rows, pending_texts, undetermined_rows, xml_safe
 
-__all__ = ["render_xlsx"]
+__all__ = ["render"]
 
 # (header, checklist_rows key or "" for a column to fill in, width)
 _CHECKLIST = (
@@ -60,21 +66,19 @@ def _table(ws: Worksheet, headers: Sequence[tuple[str, int]], rows: Sequence[Seq
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(len(rows), 1) + 1}"
 
 
-def render_xlsx(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> bytes:
+def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> bytes:
     outcome = xml_safe(outcome)
     wb = Workbook()
     ws = wb.active
     ws.title = "Checklist"
     rows = checklist_rows(outcome, book, generated_at)
-    urls = {f.id: f.citations[0].url for f in outcome.all_findings() if f.citations}
-    for row in rows:
-        row["link"] = urls.get(row["obligation_id"], "")
     _table(ws, [(h, w) for h, _, w in _CHECKLIST], [[row.get(k, "") for _, k, _ in _CHECKLIST] for row in rows])
     link_col = [k for _, k, _ in _CHECKLIST].index("link") + 1
     for r, row in enumerate(rows, 2):
-        if row["link"].startswith(("https://", "http://")):
+        url = safe_url(row["link"])
+        if url is not None:
             cell = ws.cell(row=r, column=link_col)
-            cell.hyperlink = row["link"]
+            cell.hyperlink = url
             cell.font = _LINK
     s = outcome.ruleset
     ws.oddFooter.left.text = f"{s.title} v{s.version} · digest {s.digest} · as of {outcome.as_of.isoformat()}"
@@ -82,17 +86,18 @@ def render_xlsx(outcome: Outcome, book: Rulebook, generated_at: datetime | None)
     ws.page_setup.orientation = "landscape"
 
     _table(wb.create_sheet("Answers"), [("Question", 70), ("Answer", 40)], answer_rows(outcome, book))
-    not_applicable = [(f.id, f.title, f.why_not or "") for f in outcome.not_applicable]
-    not_applicable += [
-        (f.id, f.title, "undetermined — waiting for: " + ", ".join(f.pending)) for f in outcome.undetermined
-    ]
-    _table(wb.create_sheet("Not applicable"), [("Obligation ID", 28), ("Title", 44), ("Why not", 90)], not_applicable)
+    undetermined = undetermined_rows(outcome, book)
+    if undetermined:
+        heads = [("Obligation ID", 28), ("Title", 44), ("Waiting for", 90)]
+        _table(wb.create_sheet("Still undetermined"), heads, undetermined)
+    heads = [("Obligation ID", 28), ("Title", 44), ("Why not", 90)]
+    _table(wb.create_sheet("Not applicable"), heads, not_applicable_rows(outcome))
 
     about = wb.create_sheet("About")
-    pending = ", ".join(outcome.pending_questions)
+    pending = "; ".join(pending_texts(book, outcome))
     info = [
         *stamp_rows(outcome, generated_at),
-        ("Complete", "yes" if outcome.complete else f"no — still to answer: {pending}"),
+        ("Complete", "Yes" if outcome.complete else f"No — still to answer: {pending}"),
     ]
     _table(about, [("Item", 20), ("Value", 100)], [*info, ("Disclaimer", DISCLAIMER)])
     about.auto_filter.ref = None

@@ -1,4 +1,4 @@
-"""Outcome → PDF (fpdf2) with embedded DejaVu Sans, so any European text renders.
+"""Outline → PDF (fpdf2) with embedded DejaVu Sans, so any European text renders.
 
 Reads the two font files shipped in ``atmp_pathways/fonts/`` (licence next to them).
 
@@ -22,13 +22,14 @@ from fontTools import ttLib  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
-from ._view import DISCLAIMER, SECTIONS, answer_rows, citation_text, facts, group, stamp_rows, xml_safe
-from .models import Rulebook
-from .outcome import Finding, Outcome
+from ..models import Rulebook
+from ..outcome import Outcome
+from ..present import safe_url
+from .outline import Block, Bullets, Checklist, Facts, Heading, Label, Links, Paragraph, Table, outline, xml_safe
 
-__all__ = ["render_pdf"]
+__all__ = ["render"]
 
-FONT_DIR = Path(__file__).parent / "fonts"
+FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 FAMILY = "DejaVu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 BOX = "☐"
@@ -140,7 +141,7 @@ class _Text:
 
     def _font(self) -> tuple[TTFFont, dict[str, float]]:
         font = self.pdf.current_font
-        if not isinstance(font, TTFFont):  # pragma: no cover - render_pdf only selects the embedded TTF
+        if not isinstance(font, TTFFont):  # pragma: no cover - render only selects the embedded TTF
             raise TypeError("the PDF export needs a TrueType font")
         return font, self._caches.setdefault(font.fontkey, {})
 
@@ -271,33 +272,59 @@ def _table(out: _Text, rows: Sequence[tuple[str, str]], widths: tuple[float, flo
     pdf.ln(2)
 
 
-def _finding(out: _Text, book: Rulebook, f: Finding) -> None:
+_HEADING_SIZES = (17.0, 15.0, 13.0, 11.5, 10.5)
+_TABLE_WIDTHS = {"stamp": (35.0, 139.0), "details": (60.0, 114.0), "answers": (110.0, 64.0)}
+
+
+def _block(out: _Text, b: Block) -> None:
     pdf = out.pdf
-    _heading(out, f.title, 3)
-    for label, value in facts(book, f):
-        warn = label == "Verification" and f.verification != "confirmed"
-        _para(out, f"{label}: {value}", size=8.5, bold=warn, color=_RED if warn else _GREY)
-    pdf.ln(1)
-    _para(out, f.description)
-    if f.notes:
-        _para(out, f"Note: {f.notes}", size=8.5)
-    pdf.ln(1)
-    for label, value in f.details.items():
-        _para(out, f"{label}: {value}", size=8.5, indent=3)
-    _para(out, "Why it applies", size=8.5, bold=True)
-    for reason in f.because:
-        _para(out, reason.text, size=8.5, indent=3, bullet="• ")
-    _para(out, "Sources", size=8.5, bold=True)
-    for c in f.citations:
-        _para(out, citation_text(c), size=8.5, indent=3, bullet="• ")
-        _para(out, c.url, size=8, color=_BLUE, link=c.url if c.url.startswith("https://") else None, indent=5.5)
-    _para(out, "Checklist", size=8.5, bold=True)
-    for item in f.checklist:
-        _para(out, item, indent=3, bullet=f"{BOX}  ")
-    pdf.ln(2)
+    if isinstance(b, Heading):
+        if b.level == 0:
+            _para(out, b.text, size=_HEADING_SIZES[0], bold=True)
+            pdf.ln(3)
+        else:
+            _heading(out, b.text, b.level - 1)
+    elif isinstance(b, Facts):
+        for label, value in b.rows:
+            warn = label == b.warn
+            _para(out, f"{label}: {value}", size=8.5, bold=warn, color=_RED if warn else _GREY)
+        pdf.ln(1)
+    elif isinstance(b, Paragraph):
+        text = f"{b.lead} {b.text}".strip()
+        if b.tone == "warning":
+            pdf.ln(1)
+            _para(out, text, bold=True, color=_RED)
+        elif b.tone == "disclaimer":
+            _para(out, text, size=8.5, color=_GREY)
+        elif b.tone == "note":
+            _para(out, text, size=8.5)
+        else:
+            _para(out, text)
+            pdf.ln(1)
+    elif isinstance(b, Label):
+        _para(out, b.text, size=8.5, bold=True)
+    elif isinstance(b, Bullets):
+        for i, item in enumerate(b.items, 1):
+            text = f"{item.lead} {item.text}".strip()
+            _para(out, text, size=8.5, indent=3, bullet=f"{i}. " if b.numbered else "• ")
+    elif isinstance(b, Links):
+        for link in b.items:
+            _para(out, link.title + link.detail, size=8.5, indent=3, bullet="• ")
+            _para(out, link.url, size=8, color=_BLUE, link=safe_url(link.url), indent=5.5)
+    elif isinstance(b, Checklist):
+        for line in b.items:
+            _para(out, line, indent=3, bullet=f"{BOX}  ")
+        pdf.ln(2)
+    elif isinstance(b, Table):
+        if b.role == "details":
+            for label, value in b.rows:
+                _para(out, f"{label}: {value}", size=8.5, indent=3)
+        else:
+            headers = (b.headers[0], b.headers[1]) if b.headers else None
+            _table(out, [(r[0], r[1]) for r in b.rows], _TABLE_WIDTHS[b.role], headers)
 
 
-def render_pdf(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> bytes:
+def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> bytes:
     outcome = xml_safe(outcome)
     pdf = _Checklist(format="A4")
     _add_fonts(pdf)
@@ -312,36 +339,6 @@ def render_pdf(outcome: Outcome, book: Rulebook, generated_at: datetime | None) 
     pdf.set_title(f"Checklist — {s.title} v{s.version}")
     pdf.set_creator("ATMP Pathways")
     pdf.add_page()
-    _para(out, f"Checklist — {s.title}", size=17, bold=True)
-    pdf.ln(3)
-    _table(out, stamp_rows(outcome, generated_at), (35, 139))
-    _para(out, f"Disclaimer. {DISCLAIMER}", size=8.5, color=_GREY)
-    if not outcome.complete:
-        pdf.ln(1)
-        _para(out, f"Interview incomplete: {len(outcome.pending_questions)} question(s) still open.", bold=True, color=_RED)  # fmt: skip
-    for attr, heading, _ in SECTIONS:
-        findings = getattr(outcome, attr)
-        if not findings:
-            continue
-        _heading(out, heading, 0)
-        for phase, areas in group(book, findings):
-            _heading(out, phase, 1)
-            for area, fs in areas:
-                _heading(out, area, 2)
-                for f in fs:
-                    _finding(out, book, f)
-    if outcome.undetermined:
-        _heading(out, "Still undetermined", 0)
-        for f in outcome.undetermined:
-            _para(out, f"{f.title} ({f.id}) — waiting for: {', '.join(f.pending)}", indent=3, bullet="• ")
-        _para(out, "Questions still to answer:", bold=True)
-        for i, qid in enumerate(outcome.pending_questions, 1):
-            q = book.questions_by_id.get(qid)
-            _para(out, q.text if q else qid, indent=3, bullet=f"{i}. ")
-    if outcome.not_applicable:
-        _heading(out, "Does not apply", 0)
-        for f in outcome.not_applicable:
-            _para(out, f"{f.title} ({f.id}) — {f.why_not or ''}", size=8.5, indent=3, bullet="• ")
-    _heading(out, "Appendix: your answers", 0)
-    _table(out, answer_rows(outcome, book), (110, 64), ("Question", "Answer"))
+    for block in outline(outcome, book, generated_at):
+        _block(out, block)
     return bytes(pdf.output())

@@ -1,0 +1,63 @@
+"""Outcome → the stable machine-readable JSON; ``parse_answers`` reads it back as an answers file."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from ..engine import question_order
+from ..models import AnswerValue, Rulebook
+from ..outcome import Finding, Outcome
+from ..present import DISCLAIMER, question_text, timestamp
+
+__all__ = ["render"]
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "id": f.id, "obligation": f.obligation, "item": f.item, "item_label": f.item_label, "title": f.title,
+        "description": f.description, "actor": f.actor, "phase": f.phase, "area": f.area, "status": f.status,
+        "verification": f.verification,
+        "valid_from": f.valid_from.isoformat() if f.valid_from else None,
+        "valid_to": f.valid_to.isoformat() if f.valid_to else None,
+        "citations": [
+            {"source": c.source, "title": c.title, "reference": c.reference, "url": c.url, "quote": c.quote}
+            for c in f.citations
+        ],
+        "checklist": list(f.checklist), "details": dict(f.details), "notes": f.notes,
+        "because": [r.text for r in f.because],
+    }  # fmt: skip
+
+
+def _plain(value: AnswerValue) -> bool | str | list[str]:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> str:
+    s = outcome.ruleset
+    rank = {q.id: i for i, q in enumerate(question_order(book))}
+    ids = sorted(outcome.answers, key=lambda q: (rank.get(q, len(rank)), q))
+    doc = {
+        "ruleset": {
+            "title": s.title, "version": s.version, "digest": s.digest,
+            "jurisdiction": s.jurisdiction, "reviewed": s.reviewed.isoformat(),
+        },
+        "as_of": outcome.as_of.isoformat(),
+        "generated_at": timestamp(generated_at),
+        "disclaimer": DISCLAIMER,
+        "complete": outcome.complete,
+        "answers": {q: _plain(outcome.answers[q]) for q in ids},
+        "ignored_answers": list(outcome.ignored_answers),
+        "obligations": [_finding(f) for f in outcome.applicable],
+        "applies_from": [_finding(f) for f in outcome.upcoming],
+        "horizon": [_finding(f) for f in outcome.horizon],
+        "not_applicable": [{"id": f.id, "title": f.title, "why_not": f.why_not} for f in outcome.not_applicable],
+        "undetermined": [
+            {"id": f.id, "title": f.title, "pending": list(f.pending),
+             "waiting_for": [question_text(book, q) for q in f.pending]}
+            for f in outcome.undetermined
+        ],
+        "pending_questions": [{"id": q, "text": question_text(book, q)} for q in outcome.pending_questions],
+    }  # fmt: skip
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

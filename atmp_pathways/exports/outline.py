@@ -1,0 +1,280 @@
+"""What every export says, once: an outcome as format-neutral blocks, and as rows for tables.
+
+``outline`` walks stamp → disclaimer → sections → phases → areas → obligations →
+still undetermined → does not apply → answers, and returns a flat list of blocks;
+the Markdown, Word and PDF renderers only draw them. ``checklist_rows``,
+``undetermined_rows`` and ``not_applicable_rows`` are the same content as rows, for
+CSV, JSON and the spreadsheet. All wording comes from ``atmp_pathways.present``.
+
+>>> from atmp_pathways.engine import evaluate
+>>> from atmp_pathways.loader import load_rulebook
+>>> book = load_rulebook("tests/fixtures/toy_rules")
+>>> blocks = outline(evaluate(book, {"uses_widgets": True}), book, None)
+>>> [b.text for b in blocks if isinstance(b, Heading) and b.level == 1]
+['Still undetermined', 'Does not apply', 'Your answers']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from ..models import Rulebook
+from ..outcome import Finding, Outcome
+from ..present import (
+    DISCLAIMER,
+    SECTIONS,
+    actor_label,
+    answer_rows,
+    citation_text,
+    facts,
+    group_findings,
+    question_text,
+    stamp_rows,
+    status_label,
+    timestamp,
+    verification_label,
+)
+
+__all__ = [
+    "CSV_COLUMNS",
+    "Block",
+    "Bullets",
+    "Checklist",
+    "Facts",
+    "Heading",
+    "Item",
+    "Label",
+    "Link",
+    "Links",
+    "Paragraph",
+    "ROW_FIELDS",
+    "Table",
+    "checklist_rows",
+    "not_applicable_rows",
+    "outline",
+    "pending_texts",
+    "undetermined_rows",
+    "waiting_for",
+    "xml_safe",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """Level 0 is the document title; 1 a section, 2 a phase, 3 an area, 4 an obligation."""
+
+    text: str
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """Short labelled values under an obligation's title; ``warn`` names the one to make stand out."""
+
+    rows: tuple[tuple[str, str], ...]
+    warn: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    text: str
+    lead: str = ""
+    """A bold lead-in ("Disclaimer.", "Note:")."""
+    tone: Literal["plain", "note", "disclaimer", "warning"] = "plain"
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A small bold caption over the next block ("Why it applies")."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    text: str
+    lead: str = ""
+    """Bold text before ``text`` (an obligation's title)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bullets:
+    items: tuple[Item, ...]
+    numbered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """``title`` linked to ``url`` (when it is https), then ``detail`` as text."""
+
+    title: str
+    detail: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    items: tuple[Link, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Checklist:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    headers: tuple[str, ...] | None
+    rows: tuple[tuple[str, ...], ...]
+    role: Literal["stamp", "details", "answers"]
+
+
+Block = Heading | Facts | Paragraph | Label | Bullets | Links | Checklist | Table
+
+
+def waiting_for(book: Rulebook, f: Finding) -> str:
+    """The questions an undetermined obligation waits for, as their texts."""
+    return "; ".join(question_text(book, q) for q in f.pending)
+
+
+def pending_texts(book: Rulebook, outcome: Outcome) -> list[str]:
+    """The questions still to answer, as texts, in asking order."""
+    return [question_text(book, q) for q in outcome.pending_questions]
+
+
+def _finding(book: Rulebook, f: Finding) -> list[Block]:
+    out: list[Block] = [
+        Heading(f.title, 4),
+        Facts(tuple(facts(book, f)), "Verification" if f.verification != "confirmed" else ""),
+        Paragraph(f.description),
+    ]
+    if f.notes:
+        out.append(Paragraph(f.notes, lead="Note:", tone="note"))
+    if f.details:
+        out.append(Table(("Detail", "Value"), tuple(f.details.items()), "details"))
+    out += [Label("Why it applies"), Bullets(tuple(Item(r.text) for r in f.because))]
+    links = []
+    for c in f.citations:
+        detail = f", {c.reference}" + (f" — “{c.quote}”" if c.quote else "")
+        links.append(Link(c.title, detail, c.url))
+    out += [Label("Sources"), Links(tuple(links)), Label("Checklist"), Checklist(f.checklist)]
+    return out
+
+
+def outline(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> list[Block]:
+    """The checklist document as blocks, in reading order."""
+    out: list[Block] = [
+        Heading(f"Checklist — {outcome.ruleset.title}", 0),
+        Table(None, tuple(stamp_rows(outcome, generated_at)), "stamp"),
+        Paragraph(DISCLAIMER, lead="Disclaimer.", tone="disclaimer"),
+    ]
+    if not outcome.complete:
+        text = f"{len(outcome.pending_questions)} question(s) still open."
+        out.append(Paragraph(text, lead="Interview incomplete:", tone="warning"))
+    for attr, heading, _ in SECTIONS:
+        findings: tuple[Finding, ...] = getattr(outcome, attr)
+        if not findings:
+            continue
+        out.append(Heading(heading, 1))
+        for group in group_findings(book, findings):
+            out.append(Heading(group.phase_title, 2))
+            for area, items in group.areas:
+                out.append(Heading(area, 3))
+                for f in items:
+                    out += _finding(book, f)
+    if outcome.undetermined:
+        out.append(Heading("Still undetermined", 1))
+        out.append(
+            Bullets(
+                tuple(Item(f"({f.id}) — waiting for: {waiting_for(book, f)}", f.title) for f in outcome.undetermined)
+            )
+        )
+        out.append(Label("Questions still to answer"))
+        out.append(Bullets(tuple(Item(t) for t in pending_texts(book, outcome)), numbered=True))
+    if outcome.not_applicable:
+        out.append(Heading("Does not apply", 1))
+        out.append(Bullets(tuple(Item(f"({f.id}) — {f.why_not or ''}", f.title) for f in outcome.not_applicable)))
+    out.append(Heading("Your answers", 1))
+    out.append(Table(("Question", "Answer"), tuple(answer_rows(outcome, book)), "answers"))
+    return out
+
+
+# ---- rows, for CSV, JSON and the spreadsheet ----------------------------------------------------
+
+CSV_COLUMNS = (
+    "ruleset_title", "ruleset_version", "ruleset_digest", "as_of", "generated_at", "state", "phase", "area",
+    "obligation_id", "title", "actor", "legal_status", "verification", "valid_from", "valid_to",
+    "checklist_item", "citations", "disclaimer",
+)  # fmt: skip
+ROW_FIELDS = (*CSV_COLUMNS, "link")
+"""``CSV_COLUMNS`` and the first citation's URL (the spreadsheet makes it a link)."""
+
+
+def checklist_rows(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> list[dict[str, str]]:
+    """One dict per checklist item (``ROW_FIELDS`` keys), sections then phase/area order.
+
+    With no checklist item at all, one row with ``state`` ``none`` keeps the stamp.
+    """
+    s = outcome.ruleset
+    base = {
+        "ruleset_title": s.title, "ruleset_version": s.version, "ruleset_digest": s.digest,
+        "as_of": outcome.as_of.isoformat(), "generated_at": timestamp(generated_at), "disclaimer": DISCLAIMER,
+    }  # fmt: skip
+    rows: list[dict[str, str]] = []
+    for attr, _, state in SECTIONS:
+        for group in group_findings(book, getattr(outcome, attr)):
+            for area, findings in group.areas:
+                for f in findings:
+                    cites = "; ".join(f"{citation_text(c)} ({c.url})" for c in f.citations)
+                    row = base | {
+                        "state": state, "phase": group.phase_title, "area": area, "obligation_id": f.id,
+                        "title": f.title, "actor": actor_label(book, f.actor), "legal_status": status_label(f.status),
+                        "verification": verification_label(f.verification),
+                        "valid_from": f.valid_from.isoformat() if f.valid_from else "",
+                        "valid_to": f.valid_to.isoformat() if f.valid_to else "", "citations": cites,
+                        "link": f.citations[0].url if f.citations else "",
+                    }  # fmt: skip
+                    rows.extend(row | {"checklist_item": item} for item in f.checklist)
+    if not rows:
+        rows.append(base | {"state": "none"})
+    return [{k: row.get(k, "") for k in ROW_FIELDS} for row in rows]
+
+
+def undetermined_rows(outcome: Outcome, book: Rulebook) -> list[tuple[str, str, str]]:
+    """(obligation id, title, the questions it waits for as texts)."""
+    return [(f.id, f.title, waiting_for(book, f)) for f in outcome.undetermined]
+
+
+def not_applicable_rows(outcome: Outcome) -> list[tuple[str, str, str]]:
+    """(obligation id, title, the first condition that rules it out)."""
+    return [(f.id, f.title, f.why_not or "") for f in outcome.not_applicable]
+
+
+# ---- XML-safe text ----------------------------------------------------------------------------
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
+_CONTROL_JSON = re.compile(r"\\u00(?:0[0-8bcef]|1[0-9a-f])|\\uff?f[ef]", re.IGNORECASE)
+
+
+def _strip(value: Any) -> Any:
+    if isinstance(value, str):
+        return _CONTROL.sub("", value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _strip(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_strip(v) for v in value)
+    return value
+
+
+def xml_safe(outcome: Outcome) -> Outcome:
+    """The outcome without control characters that XML (XLSX, DOCX) cannot hold; usually itself."""
+    if not _CONTROL_JSON.search(outcome.to_json()):
+        return outcome
+    stripped: Outcome = _strip(outcome)
+    return stripped

@@ -1,0 +1,197 @@
+"""The wizard's screen logic, without a UI: asked path, progress, review rows, remembered outcomes.
+
+Nothing here imports streamlit, so every screen decision is testable without one. A
+``Wizard`` belongs to one ``Rulebook`` (the app keeps one per loaded rulebook, shared by
+every session) and owns the only memos that pay for themselves on a rerun, behind one lock:
+
+- the asked path is a replay (``pending_questions`` on each answered prefix), so the
+  pending questions are memoised in a trie — a node per answered prefix, its child keyed
+  by the next answer. A rerun walks it in O(answers) and asks the engine only about the
+  prefix it has not seen (usually the answer just given);
+- outcomes per (answers, as-of date), so the review and results screens rerun without
+  evaluating again.
+
+>>> from atmp_pathways.loader import load_rulebook
+>>> wiz = Wizard(load_rulebook("tests/fixtures/toy_rules"))
+>>> s = wiz.state({"uses_widgets": True})
+>>> s.path, s.next_question.id, s.progress
+(('uses_widgets',), 'widget_count_large', (1, 3))
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .engine import evaluate, pending_questions
+from .models import AnswerValue, Question, Rulebook
+from .outcome import Outcome
+from .present import answer_label, question_text
+
+__all__ = ["ReviewRow", "Wizard", "WizardState", "needs_confirmation", "review_rows"]
+
+_TRIE_NODES = 50_000  # then start afresh (a node is small; misses only cost time)
+_FULL_ENTRIES = 512  # pending questions for whole answer sets that are not a plain path
+_OUTCOMES = 32  # outcomes kept (each answer set × date shown recently)
+
+_Key = frozenset[tuple[Any, ...]]
+
+
+@dataclass
+class _Node:
+    pending: tuple[Question, ...]
+    children: dict[tuple[Any, ...], _Node]
+
+
+def _item(question_id: str, value: AnswerValue) -> tuple[Any, ...]:
+    """A hashable, exact key for one answer (``True`` and ``1``, lists and tuples stay apart)."""
+    return (question_id, type(value), tuple(value) if isinstance(value, list) else value)
+
+
+def _key(answers: Mapping[str, AnswerValue]) -> _Key:
+    return frozenset(_item(qid, value) for qid, value in answers.items())
+
+
+@dataclass(frozen=True)
+class WizardState:
+    """What one rerun of the wizard needs, derived once from the answers.
+
+    ``path``: the questions the wizard asks, in order, as far as the answers reach;
+    ``pending``: unanswered questions still to ask (``engine.pending_questions``).
+    """
+
+    path: tuple[str, ...]
+    pending: tuple[Question, ...]
+
+    @property
+    def next_question(self) -> Question | None:
+        return self.pending[0] if self.pending else None
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(questions answered on the path, questions likely still to come)."""
+        return len(self.path), len(self.pending)
+
+
+class Wizard:
+    """One rulebook's wizard logic and memos; safe to share between sessions (threads)."""
+
+    def __init__(self, book: Rulebook) -> None:
+        self.book = book
+        self._lock = threading.Lock()
+        self._root: _Node | None = None
+        self._nodes = 0
+        self._full: OrderedDict[_Key, tuple[Question, ...]] = OrderedDict()
+        self._outcomes: OrderedDict[tuple[_Key, date], Outcome] = OrderedDict()
+
+    def state(self, answers: Mapping[str, AnswerValue]) -> WizardState:
+        """The path and the pending questions for ``answers``."""
+        path, pending = self._walk(answers)
+        if pending is None:  # some answers are off the path (kept, not used): ask about all of them
+            pending = self._pending_full(answers)
+        return WizardState(path, pending)
+
+    def path(self, answers: Mapping[str, AnswerValue]) -> list[str]:
+        """The questions the wizard asks, in order, as far as ``answers`` reach.
+
+        A replay of the engine, so the path (and the Back button built on it) never
+        disagrees with the answers: an answer the engine no longer needs is not on it.
+        """
+        return list(self._walk(answers)[0])
+
+    def outcome(self, answers: Mapping[str, AnswerValue], as_of: date) -> Outcome:
+        """``evaluate(book, answers, as_of)``, remembered for recent (answers, date) pairs."""
+        key = (_key(answers), as_of)
+        with self._lock:
+            hit = self._outcomes.get(key)
+            if hit is not None:
+                self._outcomes.move_to_end(key)
+                return hit
+        outcome = evaluate(self.book, answers, as_of)
+        with self._lock:
+            self._outcomes[key] = outcome
+            while len(self._outcomes) > _OUTCOMES:
+                self._outcomes.popitem(last=False)
+        return outcome
+
+    def _pending(self, answers: Mapping[str, AnswerValue]) -> tuple[Question, ...]:
+        return tuple(pending_questions(self.book, answers))
+
+    def _walk(self, answers: Mapping[str, AnswerValue]) -> tuple[tuple[str, ...], tuple[Question, ...] | None]:
+        """The replayed path, and the pending questions if every answer is on it (else None)."""
+        node = self._root
+        if node is None:
+            node = _Node(self._pending({}), {})
+            with self._lock:
+                self._root = self._root or node
+                node = self._root
+        known: dict[str, AnswerValue] = {}
+        path: list[str] = []
+        while node.pending and (qid := node.pending[0].id) in answers:
+            value = answers[qid]
+            known[qid] = value
+            path.append(qid)
+            key = _item(qid, value)
+            child = node.children.get(key)
+            if child is None:
+                child = _Node(self._pending(known), {})  # raises AnswersError for a bad answer
+                with self._lock:
+                    if self._nodes >= _TRIE_NODES:
+                        self._root, self._nodes = None, 0  # drop the old trie; this branch lives on
+                    child = node.children.setdefault(key, child)
+                    self._nodes += 1
+            node = child
+        return tuple(path), (node.pending if len(known) == len(answers) else None)
+
+    def _pending_full(self, answers: Mapping[str, AnswerValue]) -> tuple[Question, ...]:
+        key = _key(answers)
+        with self._lock:
+            hit = self._full.get(key)
+            if hit is not None:
+                self._full.move_to_end(key)
+                return hit
+        pending = self._pending(answers)
+        with self._lock:
+            self._full[key] = pending
+            while len(self._full) > _FULL_ENTRIES:
+                self._full.popitem(last=False)
+        return pending
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    question_id: str
+    question: str
+    answer: str
+    used: bool
+
+
+def review_rows(book: Rulebook, answers: Mapping[str, AnswerValue], outcome: Outcome) -> list[ReviewRow]:
+    """Every stored answer in rulebook order; ``used`` is False when the engine ignores it.
+
+    >>> from atmp_pathways.engine import evaluate
+    >>> from atmp_pathways.loader import load_rulebook
+    >>> book = load_rulebook("tests/fixtures/toy_rules")
+    >>> answers = {"uses_widgets": False, "widget_colour": "red"}
+    >>> [(r.question_id, r.answer, r.used) for r in review_rows(book, answers, evaluate(book, answers))]
+    [('uses_widgets', 'No', True), ('widget_colour', 'Red', False)]
+    """
+    ignored = set(outcome.ignored_answers)
+    rank = {q.id: i for i, q in enumerate(book.questions)}
+    return [
+        ReviewRow(qid, question_text(book, qid), answer_label(book, qid, answers[qid]), qid not in ignored)
+        for qid in sorted(answers, key=lambda q: rank.get(q, len(rank)))
+    ]
+
+
+def needs_confirmation(answers: Mapping[str, AnswerValue]) -> bool:
+    """Whether clearing the answers would lose anything the user typed.
+
+    >>> needs_confirmation({}), needs_confirmation({"a": True})
+    (False, True)
+    """
+    return bool(answers)
