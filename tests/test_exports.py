@@ -1,12 +1,14 @@
-"""Checklist exports: golden files, real readers for XLSX/DOCX/PDF, hostile text, speed.
+"""Checklist exports: golden files, real readers for XLSX/DOCX/PDF, hostile text.
 
 The golden files in ``tests/golden/`` pin the Markdown, CSV and JSON output for
-the toy rulebook. After an intended change, rewrite them and review the diff::
+the toy rulebook, with the rulebook digest written as ``<digest>`` (it changes with
+every edit of the toy rules). After an intended change, rewrite them and review the diff::
 
     UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_exports.py -q
 
 PDF text is read back with ``pdftotext`` (poppler-utils) when it is installed;
-without it those assertions are skipped (fpdf2 cannot read PDFs).
+without it those assertions are skipped (fpdf2 cannot read PDFs). Speed is measured by
+``make bench`` (bench/exports.py), not asserted here.
 """
 
 from __future__ import annotations
@@ -19,8 +21,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,23 +29,53 @@ from docx import Document
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from atmp_pathways import Rulebook, evaluate, load_rulebook, parse_answers
-from atmp_pathways.exports import (
-    DISCLAIMER,
-    EXPORTS,
-    export_filename,
-    to_csv,
-    to_docx,
-    to_json,
-    to_markdown,
-    to_pdf,
-    to_xlsx,
-)
+from atmp_pathways.exports import DISCLAIMER, EXPORTS, export_filename
+from atmp_pathways.exports import pdf as pdf_export
 from atmp_pathways.models import AnswerValue
-from atmp_pathways.outcome import Finding, Outcome
+from atmp_pathways.outcome import Outcome
 
 from .conftest import TOY
 
 GOLDEN = Path(__file__).parent / "golden"
+DIGEST = "<digest>"
+
+
+def _text(fmt: str, outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> str:
+    data = EXPORTS[fmt].render(outcome, book, generated_at)
+    assert isinstance(data, str), fmt
+    return data
+
+
+def _bytes(fmt: str, outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> bytes:
+    data = EXPORTS[fmt].render(outcome, book, generated_at)
+    assert isinstance(data, bytes), fmt
+    return data
+
+
+def to_markdown(outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> str:
+    return _text("md", outcome, book, generated_at)
+
+
+def to_csv(outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> str:
+    return _text("csv", outcome, book, generated_at)
+
+
+def to_json(outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> str:
+    return _text("json", outcome, book, generated_at)
+
+
+def to_xlsx(outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> bytes:
+    return _bytes("xlsx", outcome, book, generated_at)
+
+
+def to_docx(outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> bytes:
+    return _bytes("docx", outcome, book, generated_at)
+
+
+def to_pdf(outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> bytes:
+    return _bytes("pdf", outcome, book, generated_at)
+
+
 GENERATED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 STAMP_TEXT = "2026-03-01T12:00:00Z"
 TOY_ANSWERS: dict[str, AnswerValue] = {
@@ -121,12 +151,12 @@ def _flat(text: str) -> str:
 # ---- golden files --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("ext", "render"), [("md", to_markdown), ("csv", to_csv), ("json", to_json)])
-def test_export_matches_golden_file(
-    ext: str, render: Callable[..., str], toy_book: Rulebook, toy_outcome: Outcome
-) -> None:
+@pytest.mark.parametrize("ext", ["md", "csv", "json"])  # the text formats pinned byte for byte
+def test_export_matches_golden_file(ext: str, toy_book: Rulebook, toy_outcome: Outcome) -> None:
     path = GOLDEN / f"toy_outcome.{ext}"
-    text = render(toy_outcome, toy_book, GENERATED)
+    text = _text(ext, toy_outcome, toy_book, GENERATED)
+    assert toy_book.digest in text
+    text = text.replace(toy_book.digest, DIGEST)
     if os.environ.get("UPDATE_GOLDEN") == "1":
         GOLDEN.mkdir(exist_ok=True)
         path.write_bytes(text.encode("utf-8"))
@@ -170,10 +200,10 @@ def test_generated_at_defaults_to_now_in_utc(toy_book: Rulebook, toy_outcome: Ou
 
 
 def test_export_registry_and_file_names(toy_book: Rulebook, toy_outcome: Outcome) -> None:
-    assert list(EXPORTS) == ["md", "csv", "json", "xlsx", "docx", "pdf"]
+    assert {"md", "csv", "json", "xlsx", "docx", "pdf"} <= set(EXPORTS)
     for name, fmt in EXPORTS.items():
         data = fmt.render(toy_outcome, toy_book, GENERATED)
-        assert isinstance(data, bytes) == (name in ("xlsx", "docx", "pdf")), name
+        assert isinstance(data, bytes) == fmt.binary, name
         assert export_filename(toy_outcome, name) == f"atmp-checklist-2026-01-01-v1.2.3.{fmt.extension}"
     with pytest.raises(ValueError, match="Unknown export format 'txt'"):
         export_filename(toy_outcome, "txt")
@@ -236,7 +266,7 @@ def test_markdown_has_phase_area_headings_checkboxes_and_links(toy_book: Ruleboo
 
 def test_markdown_lists_undetermined_not_applicable_and_ignored_answers(toy_book: Rulebook) -> None:
     incomplete = to_markdown(evaluate(toy_book, {"uses_widgets": True}), toy_book, GENERATED)
-    assert "## Still undetermined" in incomplete and "Questions still to answer:" in incomplete
+    assert "## Still undetermined" in incomplete and "**Questions still to answer**" in incomplete
     assert "1. Do you make more than 100 widgets a year?" in incomplete
     outcome = evaluate(toy_book, {"uses_widgets": False, "widget_colour": "red"})
     assert outcome.ignored_answers == ("widget_colour",)
@@ -289,7 +319,7 @@ def test_csv_defuses_spreadsheet_formulas(hostile_book: Rulebook, hostile_outcom
 
 def test_xlsx_checklist_sheet_is_ready_to_fill_in(toy_book: Rulebook, toy_outcome: Outcome) -> None:
     wb = load_workbook(io.BytesIO(to_xlsx(toy_outcome, toy_book, GENERATED)))
-    assert wb.sheetnames == ["Checklist", "Answers", "Not applicable", "About"]
+    assert wb.sheetnames == ["Checklist", "Answers", "Not applicable", "About"]  # complete: no "Still undetermined"
     ws = wb["Checklist"]
     header = [c.value for c in ws[1]]
     assert header[:6] == ["State", "Phase", "Area", "Obligation ID", "Title", "Checklist item"]
@@ -339,7 +369,7 @@ def test_docx_has_headings_checkboxes_citations_and_stamp(toy_book: Rulebook, to
         ("Heading 3", "Widgets"),
         ("Heading 4", "Register as a widget maker"),
     ]
-    assert ("Heading 1", "Appendix: your answers") == headings[-1]
+    assert ("Heading 1", "Your answers") == headings[-1]
     texts = [p.text for p in doc.paragraphs]
     assert "☐ Fix labels to every red widget" in texts
     assert sum(t.startswith("☐ ") for t in texts) == _checklist_count(toy_outcome)
@@ -412,36 +442,12 @@ def test_pdf_cached_fonts_do_not_carry_state_between_documents(
 def test_pdf_falls_back_to_add_font_when_the_font_cache_fails(
     toy_book: Rulebook, toy_outcome: Outcome, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from atmp_pathways import _pdf
-
     cached = to_pdf(toy_outcome, toy_book, GENERATED)
 
     def broken(style: str) -> None:
         raise AttributeError(style)
 
-    monkeypatch.setattr(_pdf, "_parsed_font", broken)
+    monkeypatch.setattr(pdf_export, "_parsed_font", broken)
     data = to_pdf(toy_outcome, toy_book, GENERATED)
     assert b"+DejaVuSans" in data
     assert _pdf_text(data, tmp_path) == _pdf_text(cached, tmp_path)
-
-
-# ---- speed ---------------------------------------------------------------------------------
-
-
-def _large_outcome(outcome: Outcome, n: int = 100) -> Outcome:
-    base = outcome.applicable
-    findings: list[Finding] = []
-    for i in range(n):
-        f = base[i % len(base)]
-        findings.append(dataclasses.replace(f, **{"id": f"{f.id}_{i}", "checklist": f.checklist * 3}))
-    return dataclasses.replace(outcome, **{"applicable": tuple(findings)})
-
-
-@pytest.mark.parametrize("fmt", list(EXPORTS))
-def test_each_export_of_100_findings_is_fast(fmt: str, toy_book: Rulebook, toy_outcome: Outcome) -> None:
-    large = _large_outcome(toy_outcome)
-    EXPORTS[fmt].render(large, toy_book, GENERATED)  # warm up imports and font parsing
-    start = time.perf_counter()
-    EXPORTS[fmt].render(large, toy_book, GENERATED)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"{fmt}: {elapsed * 1000:.0f} ms for 100 findings (target 300 ms)"

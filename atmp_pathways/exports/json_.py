@@ -9,7 +9,7 @@ from typing import Any
 from ..engine import question_order
 from ..models import AnswerValue, Rulebook
 from ..outcome import Finding, Outcome
-from ..present import DISCLAIMER, question_text, timestamp
+from ..present import DISCLAIMER, answer_rows, citation_text, question_text, status_label, timestamp, verification_label
 
 __all__ = ["render"]
 
@@ -18,11 +18,13 @@ def _finding(f: Finding) -> dict[str, Any]:
     return {
         "id": f.id, "obligation": f.obligation, "item": f.item, "item_label": f.item_label, "title": f.title,
         "description": f.description, "actor": f.actor, "phase": f.phase, "area": f.area, "status": f.status,
-        "verification": f.verification,
+        "status_label": status_label(f.status), "verification": f.verification,
+        "verification_label": verification_label(f.verification),
         "valid_from": f.valid_from.isoformat() if f.valid_from else None,
         "valid_to": f.valid_to.isoformat() if f.valid_to else None,
         "citations": [
-            {"source": c.source, "title": c.title, "reference": c.reference, "url": c.url, "quote": c.quote}
+            {"source": c.source, "title": c.title, "reference": c.reference, "url": c.url, "quote": c.quote,
+             "text": citation_text(c)}
             for c in f.citations
         ],
         "checklist": list(f.checklist), "details": dict(f.details), "notes": f.notes,
@@ -49,6 +51,7 @@ def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = Non
         "complete": outcome.complete,
         "answers": {q: _plain(outcome.answers[q]) for q in ids},
         "ignored_answers": list(outcome.ignored_answers),
+        "answer_labels": [{"question": q, "answer": a} for q, a in answer_rows(outcome, book)],
         "obligations": [_finding(f) for f in outcome.applicable],
         "applies_from": [_finding(f) for f in outcome.upcoming],
         "horizon": [_finding(f) for f in outcome.horizon],

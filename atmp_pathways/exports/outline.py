@@ -217,7 +217,9 @@ ROW_FIELDS = (*CSV_COLUMNS, "link")
 def checklist_rows(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> list[dict[str, str]]:
     """One dict per checklist item (``ROW_FIELDS`` keys), sections then phase/area order.
 
-    With no checklist item at all, one row with ``state`` ``none`` keeps the stamp.
+    An obligation still undetermined gets one row (``state`` ``undetermined``) whose item
+    is to answer the questions it waits for. With no row at all, one row with ``state``
+    ``none`` keeps the stamp.
     """
     s = outcome.ruleset
     base = {
@@ -239,6 +241,9 @@ def checklist_rows(outcome: Outcome, book: Rulebook, generated_at: datetime | No
                         "link": f.citations[0].url if f.citations else "",
                     }  # fmt: skip
                     rows.extend(row | {"checklist_item": item} for item in f.checklist)
+    for f in outcome.undetermined:
+        item = f"Answer: {waiting_for(book, f)}"
+        rows.append(base | {"state": "undetermined", "obligation_id": f.id, "title": f.title, "checklist_item": item})
     if not rows:
         rows.append(base | {"state": "none"})
     return [{k: row.get(k, "") for k in ROW_FIELDS} for row in rows]

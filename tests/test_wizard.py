@@ -1,4 +1,4 @@
-"""The wizard's pure helpers (atmp_pathways.review), on the toy rules."""
+"""The wizard's pure logic (atmp_pathways.wizard), the shared wording (present), diffs and share tokens."""
 
 from __future__ import annotations
 
@@ -20,25 +20,19 @@ from atmp_pathways import (
     next_question,
     pending_questions,
 )
-from atmp_pathways.answers import MAX_ANSWERS_BYTES
-from atmp_pathways.review import (
+from atmp_pathways.answers import MAX_ANSWERS_BYTES, decode_answers, encode_answers
+from atmp_pathways.outcome import change_dates, diff_outcomes
+from atmp_pathways.present import (
     answer_label,
-    answered_path,
-    change_dates,
-    decode_answers,
-    diff_outcomes,
-    encode_answers,
     escape_markdown,
     group_findings,
     item_tables,
     markdown_link,
     markdown_table,
-    outcome_for,
-    progress,
-    review_rows,
     status_badge,
-    wizard_state,
+    verification_label,
 )
+from atmp_pathways.wizard import Wizard, review_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,16 +40,18 @@ FULL = {"uses_widgets": True, "widget_count_large": True, "widget_colour": "red"
 
 
 def test_answered_path_follows_the_engine_and_skips_unused_answers(toy_book: Rulebook) -> None:
-    assert answered_path(toy_book, {}) == []
-    assert answered_path(toy_book, FULL) == ["uses_widgets", "widget_count_large", "widget_colour", "ship_to"]
-    assert answered_path(toy_book, {**FULL, "uses_widgets": False}) == ["uses_widgets"]
-    assert answered_path(toy_book, {"widget_colour": "red"}) == []  # not reachable before uses_widgets
+    wiz = Wizard(toy_book)
+    assert wiz.path({}) == []
+    assert wiz.path(FULL) == ["uses_widgets", "widget_count_large", "widget_colour", "ship_to"]
+    assert wiz.path({**FULL, "uses_widgets": False}) == ["uses_widgets"]
+    assert wiz.path({"widget_colour": "red"}) == []  # not reachable before uses_widgets
 
 
 def test_progress_counts_answered_and_remaining(toy_book: Rulebook) -> None:
-    assert progress(toy_book, {}) == (0, 1)
-    assert progress(toy_book, {"uses_widgets": True}) == (1, 3)
-    assert progress(toy_book, FULL) == (4, 0)
+    wiz = Wizard(toy_book)
+    assert wiz.state({}).progress == (0, 1)
+    assert wiz.state({"uses_widgets": True}).progress == (1, 3)
+    assert wiz.state(FULL).progress == (4, 0)
 
 
 @pytest.mark.parametrize(
@@ -104,8 +100,8 @@ def test_item_tables_one_row_per_item(toy_book: Rulebook) -> None:
     heading, rows = tables[0]
     assert heading == "Customs authorities"
     assert [(r["Countries"], r["Authority"], r["Verification"]) for r in rows] == [
-        ("Norway", "Norwegian Customs", "confirmed"),
-        ("Sweden", "Swedish Customs", "unverified"),
+        ("Norway", "Norwegian Customs", verification_label("confirmed")),
+        ("Sweden", "Swedish Customs", verification_label("unverified")),
     ]
 
 
@@ -160,8 +156,8 @@ def test_decode_answers_refuses_bad_tokens(toy_book: Rulebook, token: str, messa
         "# heading\n- list\n1. numbered",
     ],
 )
-def test_escape_markdown_leaves_no_live_markup(text: str) -> None:
-    escaped = escape_markdown(text)
+def test_escape_markdown_leaves_no_live_markup_in_streamlit(text: str) -> None:
+    escaped = escape_markdown(text, streamlit=True)
     for special in "[]()<>$*`#:":
         assert f"\\{special}" in escaped or special not in text
     assert escaped.replace("\\", "").replace("  \n", "\n") == text
@@ -169,7 +165,8 @@ def test_escape_markdown_leaves_no_live_markup(text: str) -> None:
 
 def test_markdown_link_only_links_https() -> None:
     assert markdown_link("Act", "https://example.org/a") == "[Act](https://example.org/a)"
-    assert markdown_link("Act", "javascript:alert(1)") == "Act"
+    assert markdown_link("Act", "javascript:alert(1)") == "Act (javascript:alert(1))"  # shown, not linked
+    assert markdown_link("Act", "http://example.org/a") == "Act (http://example.org/a)"
     assert markdown_link("Act", "https://example.org/a)b") == "[Act](https://example.org/a%29b)"
 
 
@@ -220,6 +217,7 @@ def _books(toy_book: Rulebook) -> list[Rulebook]:
 def test_memoised_path_and_pending_match_the_replay(toy_book: Rulebook) -> None:
     rng = random.Random(20261125)
     for book in _books(toy_book):
+        wiz = Wizard(book)
         cases: list[dict[str, Any]] = [{}]
         for _ in range(60):
             full = _random_answers(book, rng, keep=1.0)
@@ -228,36 +226,38 @@ def test_memoised_path_and_pending_match_the_replay(toy_book: Rulebook) -> None:
             cases.append({**walked, **_random_answers(book, rng, keep=0.3)})  # some kept, not used
             cases.append(_random_answers(book, rng, keep=rng.random()))  # anything at all
         for answers in cases + cases[::-1]:  # the second pass answers from the memo
-            derived = wizard_state(book, answers)
-            assert list(derived.path) == _replay_path(book, answers) == answered_path(book, answers), answers
+            derived = wiz.state(answers)
+            assert list(derived.path) == _replay_path(book, answers) == wiz.path(answers), answers
             assert [q.id for q in derived.pending] == [q.id for q in pending_questions(book, answers)]
             expected = next_question(book, answers)
             assert (derived.next_question.id if derived.next_question else None) == (expected.id if expected else None)
-            assert progress(book, answers) == (len(derived.path), len(derived.pending))
+            assert derived.progress == (len(derived.path), len(derived.pending))
 
 
 def test_memo_keeps_answers_apart_by_type_and_refuses_bad_ones(toy_book: Rulebook) -> None:
-    assert answered_path(toy_book, {"uses_widgets": True}) == ["uses_widgets"]
+    wiz = Wizard(toy_book)
+    assert wiz.path({"uses_widgets": True}) == ["uses_widgets"]
     with pytest.raises(AnswersError):
-        answered_path(toy_book, {"uses_widgets": 1})  # 1 == True, but it is not a yes/no answer
+        wiz.path({"uses_widgets": 1})  # 1 == True, but it is not a yes/no answer
     with pytest.raises(AnswersError):
-        progress(toy_book, {"uses_widgets": True, "nope": True})
-    assert answered_path(toy_book, {"uses_widgets": True, "nope": True}) == ["uses_widgets"]  # as the replay
+        wiz.state({"uses_widgets": True, "nope": True})
+    assert wiz.path({"uses_widgets": True, "nope": True}) == ["uses_widgets"]  # as the replay
 
 
-def test_outcome_for_is_evaluate_memoised(toy_book: Rulebook) -> None:
+def test_wizard_outcome_is_evaluate_memoised(toy_book: Rulebook) -> None:
+    outcome_for = Wizard(toy_book).outcome
     answers = {**FULL}
-    first = outcome_for(toy_book, answers, date(2026, 6, 1))
+    first = outcome_for(answers, date(2026, 6, 1))
     assert first == evaluate(toy_book, answers, date(2026, 6, 1))
-    assert outcome_for(toy_book, dict(answers), date(2026, 6, 1)) is first  # same snapshot: reused
-    later = outcome_for(toy_book, answers, date(2027, 2, 1))
+    assert outcome_for(dict(answers), date(2026, 6, 1)) is first  # same snapshot: reused
+    later = outcome_for(answers, date(2027, 2, 1))
     assert later == evaluate(toy_book, answers, date(2027, 2, 1)) and later is not first
     answers["uses_widgets"] = False  # a new snapshot, a new outcome
-    assert outcome_for(toy_book, answers, date(2026, 6, 1)) == evaluate(toy_book, answers, date(2026, 6, 1))
+    assert outcome_for(answers, date(2026, 6, 1)) == evaluate(toy_book, answers, date(2026, 6, 1))
 
 
 def test_markdown_table_escapes_cells_and_keeps_one_line_per_row() -> None:
-    table = markdown_table(["Detail", "Value"], [["a|b", "x\ny"], ["[link](javascript:x)", "<b>"]])
+    table = markdown_table(["Detail", "Value"], [["a|b", "x\ny"], ["[link](javascript:x)", "<b>"]], streamlit=True)
     lines = table.splitlines()
     assert len(lines) == 4
     assert lines[2] == r"| a\|b | x y |"
