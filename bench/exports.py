@@ -18,11 +18,8 @@ TARGET_S = 0.300
 
 
 def run(rules: Path | None = None, runs: int = 5) -> list[Row]:
-    try:
-        from atmp_pathways.exports import EXPORTS
-    except ImportError as err:
-        return [Row("exports", "all formats", "atmp_pathways.exports not importable", status="skipped", note=str(err))]
     from atmp_pathways import RulebookError, evaluate, load_rulebook
+    from atmp_pathways.exports import EXPORTS
 
     from .engine import richest_answers
 

@@ -11,7 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from atmp_pathways import RulebookError, dump_answers, load_rulebook
-from atmp_pathways.review import encode_answers, escape_markdown
+from atmp_pathways.answers import encode_answers
+from atmp_pathways.present import escape_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY = ROOT / "tests" / "fixtures" / "toy_rules"
@@ -184,6 +185,14 @@ def test_results_show_why_not(app: AppTest) -> None:
     assert "Label red widgets** — when: “Which colour are the widgets?” needed one of: Red; answered: Green" in text
 
 
+def test_what_changes_compares_by_default_with_the_next_change_in_the_law(app: AppTest) -> None:
+    app.date_input(key="as_of").set_value(date(2026, 6, 1)).run()
+    _to_results(app, TOY_ANSWERS)
+    # The toy rules change on 2027-01-01 (label_red_widgets ends 2026-12-31, label_all_widgets starts).
+    assert app.date_input(key="compare_date").value == date(2027, 1, 1)
+    assert "Apply on 2027-01-01, not on 2026-06-01" in _text(app)
+
+
 def test_what_changes_marks_added_and_removed_obligations(app: AppTest) -> None:
     app.date_input(key="as_of").set_value(date(2026, 6, 1)).run()
     _to_results(app, {**TOY_ANSWERS, "widget_count_large": False})
@@ -262,14 +271,36 @@ def test_bad_answers_in_the_url_start_empty_with_a_warning(monkeypatch: pytest.M
     assert "could not be used" in at.warning[0].value
 
 
+def _popovers(at: AppTest) -> list[Any]:
+    """Every popover block in the sidebar (AppTest has no accessor for them)."""
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if getattr(node, "type", None) == "popover":
+            found.append(node)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.sidebar)
+    return found
+
+
 def test_start_over_asks_for_confirmation(app: AppTest) -> None:
+    assert "confirm_start_over" not in {b.key for b in app.button}  # nothing to lose: no start over
     app.button(key="start").click().run()
     _answer(app, True)
     assert app.session_state["answers"] == {"uses_widgets": True}
+    # The only button that clears the answers sits inside a popover that first says what is lost.
+    [popover] = _popovers(app)
+    inside = {getattr(child, "key", None) for child in popover.children.values()}
+    assert "confirm_start_over" in inside
+    assert any("This clears all **1** answers" in m.value for m in popover.children.values() if m.type == "markdown")
+    assert [b.key for b in app.button if "clear" in str(b.label).lower()] == ["confirm_start_over"]
     app.button(key="confirm_start_over").click().run()
     assert not app.exception
     assert app.session_state["answers"] == {}
     assert "a" not in app.query_params
+    assert "confirm_start_over" not in {b.key for b in app.button}
 
 
 def test_broken_rules_show_file_and_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -360,7 +391,7 @@ def test_rule_text_is_escaped_not_rendered(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("ATMP_RULES_DIR", str(rules))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     at.button(key="start").click().run()
-    escaped = escape_markdown(evil)
+    escaped = escape_markdown(evil, streamlit=True)
     assert r"\<img" in escaped and r"\[click\]\(javascript\:" in escaped and r"\$x\$" in escaped
     assert escaped in at.subheader[0].value
     _answer_all(at, {**TOY_ANSWERS, "widget_count_large": True})

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from atmp_pathways import RulebookError, load_rulebook, parse_answers
-from atmp_pathways.review import encode_answers  # what ui.state.sync_url writes into ?a=
+from atmp_pathways.answers import encode_answers  # what ui.state.sync_url writes into ?a=
 from ui.state import URL_PARAM
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -214,7 +214,8 @@ def test_real_rules_journey_from_a_share_link_and_screenshot(real_server: str, t
         _settle(page)
         # The results are checked further down the page; photograph them from the top.
         page.evaluate("() => document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; })")
-        page.wait_for_timeout(1000)  # let fonts and badges finish laying out
+        page.wait_for_function("() => document.fonts.status === 'loaded'")  # web fonts laid out
+        _settle(page)
         target.parent.mkdir(exist_ok=True)
         page.screenshot(path=str(target))
     assert target.read_bytes().startswith(b"\x89PNG") and target.stat().st_size > 50_000

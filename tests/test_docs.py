@@ -9,6 +9,7 @@ import re
 import pytest
 
 from atmp_pathways.__main__ import _COMMANDS, _parser, main
+from atmp_pathways.exports import EXPORTS
 from atmp_pathways.models import DataFile, RulebookMeta, SourcesFile, TopicFile
 
 from .paths import ROOT
@@ -48,6 +49,17 @@ def test_readme_documents_the_two_setup_commands_and_check_json() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "make run" in readme and "make test" in readme
     assert re.search(r"python -m atmp_pathways check\b.*--format json", readme)
+
+
+def test_readme_documents_every_export_format() -> None:
+    readme = (ROOT / "README.md").read_text()
+    evaluate_line = next(line for line in readme.splitlines() if "python -m atmp_pathways evaluate" in line)
+    documented = re.search(r"--format ([\w\\|]+)\]", evaluate_line)
+    assert documented, evaluate_line
+    assert set(documented.group(1).split("\\|")) == set(EXPORTS), "README: evaluate --format lists the formats"
+    downloads = next(line for line in readme.splitlines() if line.startswith("- **Downloads**"))
+    for fmt in EXPORTS.values():
+        assert fmt.label in downloads, f"README's Downloads line does not name {fmt.label}"
 
 
 def test_every_rule_file_declares_its_schema() -> None:

@@ -19,10 +19,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import openpyxl  # type: ignore[import-untyped]
 import pytest
 
 from atmp_pathways import AnswersError, RulebookError, evaluate, load_rulebook, parse_answers
 from atmp_pathways.answers import MAX_ANSWERS_BYTES
+from atmp_pathways.exports import EXPORTS
 
 from .paths import ROOT, TOY
 
@@ -273,7 +275,7 @@ def hostile_outcome(toy_copy: Path) -> tuple[Any, Any]:
 
 
 def _exports() -> Any:
-    return pytest.importorskip("atmp_pathways.exports").EXPORTS
+    return EXPORTS
 
 
 def test_csv_export_defuses_formulas_from_rule_text_and_answers(hostile_outcome: tuple[Any, Any]) -> None:
@@ -288,7 +290,6 @@ def test_csv_export_defuses_formulas_from_rule_text_and_answers(hostile_outcome:
 
 
 def test_xlsx_export_has_no_formula_cells(hostile_outcome: tuple[Any, Any]) -> None:
-    openpyxl = pytest.importorskip("openpyxl")
     outcome, book = hostile_outcome
     data = _exports()["xlsx"].render(outcome, book, None)
     wb = openpyxl.load_workbook(io.BytesIO(data))
@@ -308,10 +309,15 @@ def test_markdown_export_has_no_raw_html_or_javascript_links(hostile_outcome: tu
     text = _exports()["md"].render(outcome, book, None)
     assert not re.search(r"(?<!\\)<script", text, re.I), "raw <script> in Markdown"
     assert not re.search(r"(?<!\\)\]\(javascript:", text, re.I), "a javascript: link in Markdown"
-    assert "alert(1)" in text, "the hostile text should be present, only escaped"
-    for line in text.splitlines():
-        for start in ("=", "+", "@"):  # a line starting with these must not become a setext/list marker
-            assert not line.startswith(start + "HYPERLINK"), line
+    shown = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)  # what a reader sees
+    for hostile in HOSTILE_TEXT:
+        assert hostile in shown, f"{hostile!r} should be present, only escaped"
+    # The checklist items start lines: '=', '+' and '-' there would make a setext heading or a
+    # nested list, so each is escaped (the rule text puts every hostile string in the checklist).
+    items = [line.removeprefix("- [ ] ") for line in text.splitlines() if line.startswith("- [ ] ")]
+    for hostile in HOSTILE_TEXT[:3]:
+        escaped = [i for i in items if re.sub(r"\\(.)", r"\1", i) == hostile]
+        assert escaped and escaped[0].startswith("\\" + hostile[0]), f"{hostile!r} as a checklist item: {escaped}"
 
 
 def test_json_export_keeps_hostile_text_as_inert_strings(hostile_outcome: tuple[Any, Any]) -> None:

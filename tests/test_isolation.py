@@ -2,9 +2,10 @@
 
 * The rulebook and its parts refuse attribute assignment; the engine and the
   exports never change it.
-* Many threads evaluating the same rulebook get what sequential calls get.
-* Many AppTest sessions running at once each end with exactly their own
-  answers and results.
+* Many threads evaluating the same rulebook, or sharing the app's one ``Wizard`` (its
+  memos), get what sequential calls get.
+* AppTest sessions interleaved step by step each end with exactly their own answers
+  and results.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import copy
 import itertools
 import os
+import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -22,6 +24,8 @@ import pytest
 from pydantic import ValidationError
 
 from atmp_pathways import Rulebook, evaluate, load_rulebook, next_question, pending_questions
+from atmp_pathways.exports import EXPORTS
+from atmp_pathways.wizard import Wizard
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY = ROOT / "tests" / "fixtures" / "toy_rules"
@@ -92,16 +96,24 @@ def test_rulebook_dict_fields_cannot_be_mutated() -> None:
     assert not _dict_fields_mutable()
 
 
-def test_the_app_cache_hands_every_session_the_same_object_so_it_must_stay_unchanged() -> None:
-    st = pytest.importorskip("streamlit")
+def test_the_app_cache_hands_every_session_the_same_wizard_until_a_rule_file_changes(tmp_path: Path) -> None:
+    from ui import main
 
-    @st.cache_resource
-    def cached(path: str) -> Rulebook:
-        return load_rulebook(path)
-
-    first = cached(str(TOY))
-    assert cached(str(TOY)) is first  # shared: any mutation would leak between sessions
-    cached.clear()
+    rules = tmp_path / "rules"
+    shutil.copytree(TOY, rules)
+    main._load.clear()
+    main._LAST.clear()
+    first = main._wizard(rules)
+    main._LAST.clear()  # past the one-second shortcut: the app's st.cache_resource answers
+    assert main._wizard(rules) is first  # shared: any mutation would leak between sessions
+    assert isinstance(first.book, Rulebook)
+    meta = rules / "rulebook.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    main._LAST.clear()
+    changed = main._wizard(rules)
+    assert changed is not first and changed.book.meta == first.book.meta  # a fresh load of the edited rules
+    main._load.clear()
+    main._LAST.clear()
 
 
 def test_engine_and_exports_never_mutate_the_rulebook(toy_book: Rulebook) -> None:
@@ -111,10 +123,6 @@ def test_engine_and_exports_never_mutate_the_rulebook(toy_book: Rulebook) -> Non
         evaluate(toy_book, answers, date(2030, 1, 1))
         next_question(toy_book, answers)
         pending_questions(toy_book, answers)
-    try:
-        from atmp_pathways.exports import EXPORTS
-    except ImportError:
-        EXPORTS = {}
     for answers in TOY_ANSWERS[:3]:
         outcome = evaluate(toy_book, answers)
         for fmt in EXPORTS.values():
@@ -158,13 +166,40 @@ def test_many_threads_evaluating_one_rulebook_match_sequential_calls(toy_book: R
         assert (dump, qid) == expected[i], f"case {i} differs under concurrency"
 
 
+def test_many_threads_sharing_one_wizard_match_a_fresh_wizard_called_in_turn(toy_book: Rulebook) -> None:
+    """The app shares one ``Wizard`` (trie, outcome memo, one lock) between all sessions."""
+    cases = [dict(list(a.items())[:k]) for a in TOY_ANSWERS for k in range(len(a) + 1)]
+    days = (date(2026, 6, 1), date(2027, 2, 1))
+    fresh = Wizard(toy_book)
+    expected = [(fresh.state(a), fresh.path(a), [fresh.outcome(a, d).to_dict() for d in days]) for a in cases]
+    shared = Wizard(toy_book)
+    workers = 8
+    barrier = threading.Barrier(workers)
+
+    def work(start: int) -> list[tuple[int, Any]]:
+        barrier.wait(timeout=30)  # every thread starts on the cold memos at once
+        out = []
+        for n in range(len(cases) * 3):
+            i = (start * 7 + n) % len(cases)
+            a = cases[i]
+            out.append((i, (shared.state(a), shared.path(a), [shared.outcome(a, d).to_dict() for d in days])))
+        return out
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = [r for chunk in pool.map(work, range(workers)) for r in chunk]
+    assert len(results) == workers * len(cases) * 3
+    for i, got in results:
+        assert got == expected[i], f"case {cases[i]} differs when the wizard is shared"
+
+
 # App sessions ---------------------------------------------------------------------------------
 
 
 # AppTest installs a mock streamlit Runtime as a process-wide singleton for each run, so two
 # runs at the same instant break each other ("Runtime hasn't been created!"). Runs are therefore
-# serialised by this lock; the sessions still interleave step by step in a random order, share
-# the cached rulebook, and a real concurrent server is exercised by `make bench` (bench/browser.py).
+# serialised by this lock: sessions interleave step by step (not truly at once) and share the
+# cached rulebook and wizard. Threads truly at once are tested above on the shared Wizard; a real
+# concurrent server is exercised by the browser test and `make bench` (bench/browser.py).
 RUN_LOCK = threading.Lock()
 
 
@@ -215,7 +250,7 @@ def _expected_answers(book: Rulebook, answers: dict[str, Any]) -> dict[str, Any]
     return out
 
 
-def test_concurrent_app_sessions_keep_their_own_answers_and_results(toy_app_env: None, toy_book: Rulebook) -> None:
+def test_interleaved_app_sessions_keep_their_own_answers_and_results(toy_app_env: None, toy_book: Rulebook) -> None:
     full = [a for a in TOY_ANSWERS if _expected_answers(toy_book, {**a, **_defaults(a)}) is not None][:8]
     cases = [{**a, **_defaults(a)} for a in full]
     sequential = [_walk(a) for a in cases]
