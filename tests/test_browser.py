@@ -47,6 +47,9 @@ pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+# expect() waits up to 5 s by default, whatever the page's timeout; a loaded machine (2 cores,
+# shared) can take longer for a first run of the real rules, so it waits as long as the page does.
+sync_api.expect.set_options(timeout=TIMEOUT_MS)
 
 
 def _free_port() -> int:
