@@ -15,7 +15,7 @@ the PDF. Pure; never imports streamlit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -24,6 +24,7 @@ from .models import LEGAL_STATUSES, VERIFICATIONS, AnswerValue, Rulebook
 from .outcome import Finding, Outcome, ResolvedCitation
 
 __all__ = [
+    "ANSWER_LABELS",
     "DISCLAIMER",
     "KEPT_NOT_USED",
     "NONE_CHOSEN",
@@ -71,17 +72,39 @@ SECTIONS = (
 # ---- answers ----------------------------------------------------------------------------------
 
 
+def _yes_no(value: AnswerValue, choices: Mapping[str, str]) -> str:
+    return "Yes" if value else "No"
+
+
+def _one_of(value: AnswerValue, choices: Mapping[str, str]) -> str:
+    return choices.get(str(value), str(value))
+
+
+def _many_of(value: AnswerValue, choices: Mapping[str, str]) -> str:
+    items = value if isinstance(value, list) else [value]
+    return ", ".join(choices.get(str(v), str(v)) for v in items) or NONE_CHOSEN
+
+
+def _date(value: AnswerValue, choices: Mapping[str, str]) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+ANSWER_LABELS: dict[str, Callable[[AnswerValue, Mapping[str, str]], str]] = {
+    "yes_no": _yes_no,
+    "one_of": _one_of,
+    "many_of": _many_of,
+    "date": _date,
+}
+"""Question kind → its answer as the user saw it (a test checks every kind of the vocabulary has one)."""
+
+
 def answer_label(book: Rulebook, question_id: str, value: AnswerValue) -> str:
     """An answer as the user saw it: Yes/No, ISO dates, choice labels joined by ", "."""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, date):
-        return value.isoformat()
     question = book.questions_by_id.get(question_id)
-    choices = book.choices(question) if question is not None else {}
-    if isinstance(value, list):
-        return ", ".join(choices.get(v, v) for v in value) or NONE_CHOSEN
-    return choices.get(value, value)
+    if question is None:  # not a question of these rules: read the value's own type
+        kind = {bool: "yes_no", list: "many_of", str: "one_of"}.get(type(value), "date")
+        return ANSWER_LABELS[kind](value, {})
+    return ANSWER_LABELS[question.kind](value, book.choices(question))
 
 
 def question_text(book: Rulebook, question_id: str) -> str:

@@ -9,6 +9,7 @@ brings them back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
 
@@ -21,6 +22,7 @@ from atmp_pathways.wizard import Wizard, WizardState
 
 __all__ = [
     "URL_PARAM",
+    "WIDGET_VALUES",
     "View",
     "answers",
     "apply_answers_file",
@@ -122,11 +124,25 @@ def _clear_widgets() -> None:
         del st.session_state[key]
 
 
-def _widget_value(question: Question) -> Any:
-    value = st.session_state.get(widget_key(question.id))
-    if question.kind == "many_of":
-        return list(value or [])
+def _as_list(value: Any) -> Any:
+    return list(value or [])
+
+
+def _as_is(value: Any) -> Any:
     return value
+
+
+WIDGET_VALUES: dict[str, Callable[[Any], Any]] = {
+    "yes_no": _as_is,
+    "one_of": _as_is,
+    "many_of": _as_list,
+    "date": _as_is,
+}
+"""Question kind → the widget's value as an answer (a multiselect gives a list, never None)."""
+
+
+def _widget_value(question: Question) -> Any:
+    return WIDGET_VALUES[question.kind](st.session_state.get(widget_key(question.id)))
 
 
 def save_answer(wiz: Wizard, question_id: str) -> None:

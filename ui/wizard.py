@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 
@@ -10,13 +11,14 @@ from streamlit.delta_generator import DeltaGenerator
 
 from atmp_pathways import Question, Rulebook
 from atmp_pathways.answers import MAX_ANSWERS_BYTES, dump_answers
+from atmp_pathways.models import AnswerValue
 from atmp_pathways.present import KEPT_NOT_USED, answer_label, markdown_link
 from atmp_pathways.present import escape_markdown as _escape
 from atmp_pathways.wizard import Wizard, WizardState, needs_confirmation, review_rows
 
 from . import results, state
 
-__all__ = ["render"]
+__all__ = ["WIDGETS", "render"]
 
 
 def escape_markdown(text: str) -> str:
@@ -116,6 +118,45 @@ def _sources(book: Rulebook, question: Question) -> str:
     return "\n".join(lines)
 
 
+Widget = Callable[[Rulebook, Question, str, str, AnswerValue | None], None]
+
+
+def _yes_no(book: Rulebook, question: Question, label: str, key: str, stored: AnswerValue | None) -> None:
+    options: list[object] = [True, False]
+    index = options.index(stored) if isinstance(stored, bool) else None
+    fmt = partial(answer_label, book, question.id)
+    st.radio(label, options, index=index, key=key, format_func=fmt, label_visibility="collapsed")
+
+
+def _one_of(book: Rulebook, question: Question, label: str, key: str, stored: AnswerValue | None) -> None:
+    choices = book.choices(question)
+    ids = list(choices)
+    index = ids.index(stored) if isinstance(stored, str) and stored in ids else None
+    st.radio(label, ids, index=index, key=key, format_func=choices.__getitem__, label_visibility="collapsed")
+
+
+def _many_of(book: Rulebook, question: Question, label: str, key: str, stored: AnswerValue | None) -> None:
+    choices = book.choices(question)
+    st.multiselect(
+        label,
+        list(choices),
+        default=[v for v in stored if v in choices] if isinstance(stored, list) else [],
+        key=key,
+        format_func=choices.__getitem__,
+        placeholder="Choose all that apply — leave empty if none",
+        label_visibility="collapsed",
+    )
+
+
+def _date(book: Rulebook, question: Question, label: str, key: str, stored: AnswerValue | None) -> None:
+    value = stored if isinstance(stored, date) else None
+    st.date_input(label, value=value, key=key, format="YYYY-MM-DD", label_visibility="collapsed")
+
+
+WIDGETS: dict[str, Widget] = {"yes_no": _yes_no, "one_of": _one_of, "many_of": _many_of, "date": _date}
+"""Question kind → the widget that asks it (a test checks every kind of the vocabulary has one)."""
+
+
 def _question(wiz: Wizard, question: Question, derived: WizardState) -> None:
     book = wiz.book
     stored = state.answers().get(question.id)
@@ -125,48 +166,7 @@ def _question(wiz: Wizard, question: Question, derived: WizardState) -> None:
     st.caption(escape_markdown(book.topic_titles.get(book.topic_of.get(question.id, ""), "")))
     label = escape_markdown(question.text)
     st.subheader(label)  # the widget keeps the same label for screen readers, visually collapsed
-    key = state.widget_key(question.id)
-    if question.kind == "yes_no":
-        options: list[object] = [True, False]
-        st.radio(
-            label,
-            options,
-            index=options.index(stored) if stored in options else None,
-            key=key,
-            format_func=partial(answer_label, book, question.id),
-            label_visibility="collapsed",
-        )
-    elif question.kind == "one_of":
-        choices = book.choices(question)
-        ids = list(choices)
-        st.radio(
-            label,
-            ids,
-            index=ids.index(stored) if isinstance(stored, str) and stored in ids else None,
-            key=key,
-            format_func=choices.__getitem__,
-            label_visibility="collapsed",
-        )
-    elif question.kind == "many_of":
-        choices = book.choices(question)
-        default = [v for v in stored if v in choices] if isinstance(stored, list) else []
-        st.multiselect(
-            label,
-            list(choices),
-            default=default,
-            key=key,
-            format_func=choices.__getitem__,
-            placeholder="Choose all that apply — leave empty if none",
-            label_visibility="collapsed",
-        )
-    else:
-        st.date_input(
-            label,
-            value=stored if isinstance(stored, date) else None,
-            key=key,
-            format="YYYY-MM-DD",
-            label_visibility="collapsed",
-        )
+    WIDGETS[question.kind](book, question, label, state.widget_key(question.id), stored)
     st.caption(escape_markdown(question.help))
     with st.expander("Why we ask: legal source"):
         st.markdown(_sources(book, question))
