@@ -14,8 +14,8 @@ from atmp_pathways import RulebookError, dump_answers, load_rulebook
 from atmp_pathways.answers import encode_answers
 from atmp_pathways.present import escape_markdown
 
-ROOT = Path(__file__).resolve().parent.parent
-TOY = ROOT / "tests" / "fixtures" / "toy_rules"
+from .paths import ROOT, TOY
+
 TIMEOUT = 60
 TOY_ANSWERS: dict[str, Any] = {
     "uses_widgets": True,

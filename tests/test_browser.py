@@ -25,7 +25,8 @@ from atmp_pathways import RulebookError, load_rulebook, parse_answers
 from atmp_pathways.answers import encode_answers  # what ui.state.sync_url writes into ?a=
 from ui.state import URL_PARAM
 
-ROOT = Path(__file__).resolve().parent.parent
+from .paths import ROOT
+
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = ROOT / "docs" / "screenshot-results.png"
 SCREENSHOT_SIZE = {"width": 1280, "height": 2400}  # the top of the results: readable in the README

@@ -34,7 +34,7 @@ from atmp_pathways.exports import pdf as pdf_export
 from atmp_pathways.models import AnswerValue
 from atmp_pathways.outcome import Outcome
 
-from .conftest import TOY
+from .paths import TOY
 
 GOLDEN = Path(__file__).parent / "golden"
 DIGEST = "<digest>"

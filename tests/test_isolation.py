@@ -27,8 +27,7 @@ from atmp_pathways import Rulebook, evaluate, load_rulebook, next_question, pend
 from atmp_pathways.exports import EXPORTS
 from atmp_pathways.wizard import Wizard
 
-ROOT = Path(__file__).resolve().parent.parent
-TOY = ROOT / "tests" / "fixtures" / "toy_rules"
+from .paths import ROOT, TOY
 
 TOY_ANSWERS: list[dict[str, Any]] = [
     {"uses_widgets": False},

@@ -21,6 +21,9 @@ from atmp_pathways.engine import validate_answers
 from atmp_pathways.explain import WORDING, show, words
 from atmp_pathways.logic import LEAF_TESTS, NA, UNKNOWN, leaf
 from atmp_pathways.models import KINDS, OPERATORS, Condition, Question, QuestionKind, Rulebook
+from atmp_pathways.present import ANSWER_LABELS, NONE_CHOSEN
+from ui.state import WIDGET_VALUES
+from ui.wizard import WIDGETS
 
 # kind → a question of that kind, a good answer, its JSON form, a bad answer, and an operand per operator.
 SAMPLES: dict[str, dict[str, Any]] = {
@@ -144,3 +147,36 @@ def test_every_operator_of_every_kind_evaluates_words_and_solves(kind: str, op: 
     assert yes and no and yes != no
     assert satisfiable(cond, book.questions_by_id)
     assert isinstance(satisfiable(Condition.model_validate({"not": cond}), book.questions_by_id), bool)
+
+
+# The UI's widget dispatch and the answer labels (ui/wizard.WIDGETS, ui/state.WIDGET_VALUES,
+# present.ANSWER_LABELS) are tables keyed by kind, like the ones above.
+
+UI_CHOICES = {"a": "Alpha", "b": "Beta"}
+# kind → (a widget's raw value, the answer it stands for, its label)
+UI_SAMPLES: dict[str, tuple[Any, Any, str]] = {
+    "yes_no": (True, True, "Yes"),
+    "one_of": ("b", "b", "Beta"),
+    "many_of": (None, [], NONE_CHOSEN),
+    "date": (date(2027, 8, 7), date(2027, 8, 7), "2027-08-07"),
+}
+
+
+def test_the_ui_and_label_tables_name_exactly_the_kinds() -> None:
+    for table in (WIDGETS, WIDGET_VALUES, ANSWER_LABELS):
+        assert set(table) == set(KINDS)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_kind_is_asked_by_a_widget_read_back_and_labelled(kind: str) -> None:
+    assert kind in UI_SAMPLES, f"add a sample for kind '{kind}' to UI_SAMPLES"
+    raw, answer, label = UI_SAMPLES[kind]
+    assert WIDGET_VALUES[kind](raw) == answer
+    assert ANSWER_LABELS[kind](answer, UI_CHOICES) == label
+    assert callable(WIDGETS[kind])
+    assert KINDS[kind].validate("q", answer, UI_CHOICES) == [], "the widget's answer must be a valid answer"
+
+
+def test_yes_no_reads_the_same_in_every_place() -> None:
+    assert ANSWER_LABELS["yes_no"](False, {}) == "No"
+    assert ANSWER_LABELS["many_of"](["a", "b"], UI_CHOICES) == "Alpha, Beta"

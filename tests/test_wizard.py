@@ -6,7 +6,6 @@ import base64
 import random
 import zlib
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,7 +33,7 @@ from atmp_pathways.present import (
 )
 from atmp_pathways.wizard import Wizard, review_rows
 
-ROOT = Path(__file__).resolve().parent.parent
+from .paths import ROOT
 
 FULL = {"uses_widgets": True, "widget_count_large": True, "widget_colour": "red", "ship_to": ["NO", "SE"]}
 

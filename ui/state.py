@@ -17,7 +17,7 @@ import streamlit as st
 
 from atmp_pathways import AnswersError, Question, Rulebook, parse_answers
 from atmp_pathways.answers import MAX_ANSWERS_BYTES, decode_answers, encode_answers
-from atmp_pathways.models import AnswerValue
+from atmp_pathways.models import KINDS, AnswerValue
 from atmp_pathways.wizard import Wizard, WizardState
 
 __all__ = [
@@ -138,11 +138,13 @@ WIDGET_VALUES: dict[str, Callable[[Any], Any]] = {
     "many_of": _as_list,
     "date": _as_is,
 }
-"""Question kind → the widget's value as an answer (a multiselect gives a list, never None)."""
+"""Question kind → the widget's value as an answer (a multiselect gives a list, never None); then
+``models.KINDS[kind].coerce`` turns it into the answer's own type, as for a file or a link."""
 
 
 def _widget_value(question: Question) -> Any:
-    return WIDGET_VALUES[question.kind](st.session_state.get(widget_key(question.id)))
+    value = WIDGET_VALUES[question.kind](st.session_state.get(widget_key(question.id)))
+    return value if value is None else KINDS[question.kind].coerce(value)
 
 
 def save_answer(wiz: Wizard, question_id: str) -> None:
