@@ -11,7 +11,7 @@ CSV, JSON and the spreadsheet. All wording comes from ``atmp_pathways.present``.
 >>> book = load_rulebook("tests/fixtures/toy_rules")
 >>> blocks = outline(evaluate(book, {"uses_widgets": True}), book, None)
 >>> [b.text for b in blocks if isinstance(b, Heading) and b.level == 1]
-['Still undetermined', 'Does not apply', 'Your answers']
+['Applies from a later date', 'On the horizon (not yet law)', 'Still undetermined', 'Your answers']
 """
 
 from __future__ import annotations
