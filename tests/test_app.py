@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from atmp_pathways import RulebookError, dump_answers, load_rulebook
 from atmp_pathways.answers import encode_answers
+from atmp_pathways.exports import EXPORTS
 from atmp_pathways.present import escape_markdown
 
 from .paths import ROOT, TOY
@@ -94,7 +95,7 @@ def test_journey_reaches_results_with_expected_obligations(app: AppTest) -> None
     per_country = _tab_text(app, "Per country")
     assert "**Norway**" in per_country and "**Sweden**" in per_country
     downloads = {b.key for b in app.get("download_button")}
-    assert {f"export_{name}" for name in ("md", "csv", "json", "xlsx", "docx", "pdf")} <= downloads
+    assert {f"export_{name}" for name in EXPORTS} <= downloads
     assert app.session_state["answers"] == TOY_ANSWERS
 
 

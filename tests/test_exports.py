@@ -205,8 +205,8 @@ def test_export_registry_and_file_names(toy_book: Rulebook, toy_outcome: Outcome
         data = fmt.render(toy_outcome, toy_book, GENERATED)
         assert isinstance(data, bytes) == fmt.binary, name
         assert export_filename(toy_outcome, name) == f"atmp-checklist-2026-01-01-v1.2.3.{fmt.extension}"
-    with pytest.raises(ValueError, match="Unknown export format 'txt'"):
-        export_filename(toy_outcome, "txt")
+    with pytest.raises(ValueError, match="Unknown export format 'no-such-format'"):
+        export_filename(toy_outcome, "no-such-format")
 
 
 # ---- JSON ----------------------------------------------------------------------------------
