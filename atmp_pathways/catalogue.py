@@ -61,6 +61,8 @@ def catalogue_data(book: Rulebook) -> dict[str, Any]:
                 "phase": o.phase,
                 "status": o.status,
                 "verification": o.verification,
+                "verified_in": o.verified_in,
+                "to_confirm": o.to_confirm,
                 "valid_from": o.valid_from.isoformat() if o.valid_from else None,
                 "valid_to": o.valid_to.isoformat() if o.valid_to else None,
                 "when": condition_data(o.when),

@@ -21,7 +21,7 @@ from .paths import ROOT
 OFFICIAL = re.compile(
     r"(^|\.)(europa\.eu|edqm\.eu|picscheme\.org|gov\.uk|legislation\.gov\.uk|basg\.gv\.at|biosafety\.be|gov\.hr|sukl\.eu|"
     r"at\.dk|sante\.fr|pei\.de|ogyei\.gov\.hu|epa\.ie|public\.lu|era\.org\.mt|officielebekendmakingen\.nl|loketgentherapie\.nl|"
-    r"lakemedelsverket\.se|environmentagency\.no|cogem\.net)$"
+    r"lakemedelsverket\.se|environmentagency\.no|legemiddelverket\.no|cogem\.net)$"
 )
 
 
