@@ -23,7 +23,9 @@ def _obligations(rulebook: Rulebook) -> list:  # type: ignore[type-arg]
 def test_every_confirmed_line_says_where_and_every_other_line_what_would_confirm_it(rulebook: Rulebook) -> None:
     for o in _obligations(rulebook):
         if o.verification == "confirmed":
-            assert o.verified_in and re.search(r"20\d\d-\d\d-\d\d", o.verified_in), f"{o.id}: confirmed without where/when"
+            assert o.verified_in and re.search(r"20\d\d-\d\d-\d\d", o.verified_in), (
+                f"{o.id}: confirmed without where/when"
+            )
         else:
             assert o.to_confirm, f"{o.id}: {o.verification} without to_confirm"
 
