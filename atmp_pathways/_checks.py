@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ._determinations import check_determinations, lint_determinations
 from ._files import FileData, format_path
 from ._yaml import LinePath
 from .errors import Problem, Severity, closest, did_you_mean
@@ -21,6 +22,7 @@ from .models import (
     DataFile,
     DataList,
     DataTable,
+    Determination,
     Obligation,
     Question,
     Rulebook,
@@ -72,6 +74,7 @@ class Defs:
     meta: RulebookMeta
     questions: list[tuple[FileData[Any], int, Question]] = field(default_factory=list)
     obligations: list[tuple[FileData[Any], int, Obligation]] = field(default_factory=list)
+    determinations: list[tuple[FileData[Any], int, Determination]] = field(default_factory=list)
     sources: list[tuple[FileData[Any], LinePath, Source]] = field(default_factory=list)
     lists: list[tuple[FileData[Any], int, DataList]] = field(default_factory=list)
     tables: list[tuple[FileData[Any], int, DataTable]] = field(default_factory=list)
@@ -127,6 +130,10 @@ def collect(
             defs.define(out, fd, ("questions", i), q.id, "question")
             defs.questions.append((fd, i, q))
             defs.topic_of[q.id] = topic
+        for i, d in enumerate(fd.model.determinations):
+            defs.define(out, fd, ("determinations", i), d.id, "determination")
+            defs.determinations.append((fd, i, d))
+            defs.topic_of[d.id] = topic
         for i, o in enumerate(fd.model.obligations):
             defs.define(out, fd, ("obligations", i), o.id, "obligation")
             defs.obligations.append((fd, i, o))
@@ -166,6 +173,14 @@ def check_references(
         ctx.window(fd, path, s.valid_from, s.valid_to)
     for fd, i, tbl in defs.tables:
         ctx.table(fd, ("tables", i), tbl)
+    tested: list[tuple[FileData[Any], LinePath, Condition]] = [
+        (fd, ("questions", i, "when"), q.when) for fd, i, q in defs.questions if q.when is not None
+    ]
+    for fd, i, o in defs.obligations:
+        tested += [(fd, ("obligations", i, k), c) for k, c in (("when", o.when), ("unless", o.unless)) if c]
+    check_determinations(defs.determinations, tested, defs.q_by_id, ctx.choices_of, ctx.table_by_id, ctx.citations, out)
+    if not out.problems:  # the table checks (cycles, shadowed cases, gaps) need sound references
+        lint_determinations(defs.determinations, defs.q_by_id, ctx.choices_of, out)
     return defs, out.problems
 
 
@@ -173,10 +188,12 @@ def build_rulebook(defs: Defs, digest: str) -> Rulebook:
     """The Rulebook from checked definitions (questions in topic order, then file order)."""
     rank = {t: i for i, t in enumerate(defs.meta.topics)}
     questions = sorted((q for _, _, q in defs.questions), key=lambda q: rank[defs.topic_of[q.id]])  # stable
+    determinations = sorted((d for _, _, d in defs.determinations), key=lambda d: rank[defs.topic_of[d.id]])
     return Rulebook(
         meta=defs.meta,
         questions=tuple(questions),
         obligations=tuple(o for _, _, o in defs.obligations),
+        determinations=tuple(determinations),
         sources=tuple(s for _, _, s in defs.sources),
         lists=tuple(lst for _, _, lst in defs.lists),
         tables=tuple(t for _, _, t in defs.tables),

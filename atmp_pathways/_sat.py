@@ -1,13 +1,16 @@
 """Can a condition ever hold? A small, conservative satisfiability check.
 
 Conditions are turned into disjunctive normal form over per-question constraints.
+A test on a determination constrains the determination's value as if it were a
+free one_of answer (its values, or none when no case matches): looser than the
+truth, so the check still never reports a false problem.
 When the form grows past ``LIMIT`` terms the answer is "maybe" (treated as
 satisfiable), so the check never reports a false problem; it may miss a few.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,6 +19,8 @@ from .models import Condition, Question
 __all__ = ["COMPLEMENT", "SAT_LEAF", "satisfiable"]
 
 LIMIT = 512
+Domains = Mapping[str, frozenset[str]]  # determination id → its value ids
+_NONE: Domains = {}
 
 
 @dataclass(frozen=True)
@@ -149,17 +154,29 @@ def _leaf(cond: Condition, q: Question, negated: bool) -> list[Term]:
     return SAT_LEAF[cond.operator](q, cond.operand, negated)
 
 
-def _dnf(cond: Condition, questions: dict[str, Question], negated: bool) -> list[Term] | None:
+def _determination_leaf(cond: Condition, domain: frozenset[str], negated: bool) -> list[Term]:
+    v = cond.operand
+    values = frozenset([v] if cond.operator == "is" else list(v) if isinstance(v, tuple) else [])
+    did = str(cond.determination)
+    if not negated:
+        return [{did: _C(na_ok=False, allowed=values)}]
+    return [{did: _C(na_ok=True, allowed=frozenset(domain) - values)}]
+
+
+def _dnf(cond: Condition, questions: dict[str, Question], negated: bool, dets: Domains = _NONE) -> list[Term] | None:
     if cond.question is not None:
         q = questions.get(cond.question)
         return [{}] if q is None else _leaf(cond, q, negated)
+    if cond.determination is not None:
+        domain = dets.get(cond.determination)
+        return [{}] if domain is None else _determination_leaf(cond, domain, negated)
     if cond.not_ is not None:
-        return _dnf(cond.not_, questions, not negated)
+        return _dnf(cond.not_, questions, not negated, dets)
     children = list(cond.all or cond.any or ())
     conj = (cond.all is not None) != negated
     parts = []
     for child in children:
-        d = _dnf(child, questions, negated)
+        d = _dnf(child, questions, negated, dets)
         if d is None:
             return None
         parts.append(d)
@@ -175,37 +192,42 @@ def _dnf(cond: Condition, questions: dict[str, Question], negated: bool) -> list
 
 
 def satisfiable(
-    cond: Condition | None, questions: dict[str, Question], extra: Condition | None = None, negate_extra: bool = False
+    cond: Condition | None,
+    questions: dict[str, Question],
+    extra: Condition | None = None,
+    negate_extra: bool = False,
+    determinations: Domains = _NONE,
 ) -> bool:
     """Whether ``cond`` (and, if given, ``extra`` / its negation) can hold for some answers.
 
     A test that needs a question answered also needs that question to be asked,
-    so the question's own ``when`` is conjoined (transitively).
+    so the question's own ``when`` is conjoined (transitively). ``determinations``
+    gives the value ids of each determination that conditions may test.
     """
     terms: list[Term] | None = [{}]
     if cond is not None:
-        terms = _dnf(cond, questions, False)
+        terms = _dnf(cond, questions, False, determinations)
     if terms is not None and extra is not None:
-        more = _dnf(extra, questions, negate_extra)
+        more = _dnf(extra, questions, negate_extra, determinations)
         terms = _and(terms, more) if more is not None else None
     if terms is None:
         return True
     for term in terms:
-        if _term_ok(term, questions, frozenset()):
+        if _term_ok(term, questions, frozenset(), determinations):
             return True
     return False
 
 
-def _term_ok(term: Term, questions: dict[str, Question], seen: frozenset[str]) -> bool:
+def _term_ok(term: Term, questions: dict[str, Question], seen: frozenset[str], dets: Domains) -> bool:
     """Conjoin the `when` of every question this term needs answered; any survivor is enough."""
     for qid, c in term.items():
         q = questions.get(qid)
         if c.needs_value and q is not None and q.when is not None and qid not in seen:
-            relevance = _dnf(q.when, questions, False)
+            relevance = _dnf(q.when, questions, False, dets)
             if relevance is None:
                 return True
             combined = _and([term], relevance)  # _and copies the term; _C is frozen, so no deep copy
             if combined is None:
                 return True
-            return any(_term_ok(t, questions, seen | {qid}) for t in combined)
+            return any(_term_ok(t, questions, seen | {qid}, dets) for t in combined)
     return True

@@ -1,9 +1,11 @@
 """The rule graph, derived from conditions: lint, reachability, DOT and Mermaid.
 
-Nodes are ``q:<id>`` (questions), ``o:<id>`` (obligations) and ``s:<id>`` (sources).
-Edges run question → question (a ``when`` refers to it), question → obligation
-(``when``/``unless``/``for_each``), and obligation/question → source (citations).
-Authors never write edges.
+Nodes are ``q:<id>`` (questions), ``d:<id>`` (determinations), ``o:<id>``
+(obligations) and ``s:<id>`` (sources). Edges run from what a condition tests to
+what it decides: question/determination → question (a ``when`` refers to it),
+question/determination → determination (a case's ``when``, ``for_each``),
+question/determination → obligation (``when``/``unless``/``for_each``), and
+question/determination/obligation → source (citations). Authors never write edges.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import networkx as nx
 
 from ._sat import satisfiable
 from .errors import Problem, Severity
-from .models import Rulebook
+from .models import Condition, Rulebook
 
 __all__ = ["build_graph", "lint_rulebook", "to_dot", "to_mermaid"]
 
@@ -28,20 +30,31 @@ def build_graph(book: Rulebook) -> nx.DiGraph[str]:
     g: nx.DiGraph[str] = nx.DiGraph()
     for q in book.questions:
         g.add_node(f"q:{q.id}", kind="question", label=q.text, topic=book.topic_of[q.id])
+    for d in book.determinations:
+        g.add_node(f"d:{d.id}", kind="determination", label=d.title, topic=book.topic_of[d.id], status=d.status)
     for ob in book.obligations:
         g.add_node(f"o:{ob.id}", kind="obligation", label=ob.title, topic=book.topic_of[ob.id], status=ob.status)
     for s in book.sources:
         g.add_node(f"s:{s.id}", kind="source", label=s.title, topic="sources", status=s.status)
     for q in book.questions:
-        for ref in sorted(q.when.questions()) if q.when else []:
-            g.add_edge(f"q:{ref}", f"q:{q.id}", role="when")
+        for ref in _refs(q.when):
+            g.add_edge(ref, f"q:{q.id}", role="when")
         for c in q.citations:
             g.add_edge(f"q:{q.id}", f"s:{c.source}", role="cites")
+    for d in book.determinations:
+        for case in d.cases:
+            for ref in _refs(case.when):
+                g.add_edge(ref, f"d:{d.id}", role="when")
+            for c in case.citations:
+                g.add_edge(f"d:{d.id}", f"s:{c.source}", role="cites")
+        if d.for_each is not None:
+            g.add_edge(f"q:{d.for_each.question}", f"d:{d.id}", role="for_each")
+        for c in d.citations:
+            g.add_edge(f"d:{d.id}", f"s:{c.source}", role="cites")
     for ob in book.obligations:
         for role in ("when", "unless"):
-            cond = getattr(ob, role)
-            for ref in sorted(cond.questions()) if cond else []:
-                g.add_edge(f"q:{ref}", f"o:{ob.id}", role=role)
+            for ref in _refs(getattr(ob, role)):
+                g.add_edge(ref, f"o:{ob.id}", role=role)
         if ob.for_each is not None:
             g.add_edge(f"q:{ob.for_each.question}", f"o:{ob.id}", role="for_each")
         for c in ob.citations:
@@ -52,7 +65,17 @@ def build_graph(book: Rulebook) -> nx.DiGraph[str]:
                 for ob in book.obligations:
                     if ob.for_each is not None and ob.for_each.table == t.id:
                         g.add_edge(f"o:{ob.id}", f"s:{c.source}", role="cites")
+                for d in book.determinations:
+                    if d.for_each is not None and d.for_each.table == t.id:
+                        g.add_edge(f"d:{d.id}", f"s:{c.source}", role="cites")
     return g
+
+
+def _refs(cond: Condition | None) -> list[str]:
+    """The graph nodes a condition tests, sorted."""
+    if cond is None:
+        return []
+    return sorted({f"q:{q}" for q in cond.questions()} | {f"d:{d}" for d in cond.determinations()})
 
 
 def lint_rulebook(book: Rulebook) -> list[Problem]:
@@ -83,6 +106,7 @@ def lint_rulebook(book: Rulebook) -> list[Problem]:
         return problems  # reachability is meaningless until cycles are broken
 
     qmap = book.questions_by_id
+    domains = {d.id: frozenset(d.values) for d in book.determinations}
     for q in book.questions:
         node = f"q:{q.id}"
         users = [n for n in g.successors(node) if not n.startswith("s:")]
@@ -94,7 +118,7 @@ def lint_rulebook(book: Rulebook) -> list[Problem]:
                 f"question '{q.id}' is never used: no obligation or question depends on it",
                 "refer to it in a `when`/`unless`, or remove it",
             )
-        if q.when is not None and not satisfiable(q.when, qmap):
+        if q.when is not None and not satisfiable(q.when, qmap, determinations=domains):
             at(
                 "unreachable",
                 q.id,
@@ -104,9 +128,9 @@ def lint_rulebook(book: Rulebook) -> list[Problem]:
             )
     for ob in book.obligations:
         ok = (
-            satisfiable(ob.when, qmap, ob.unless, negate_extra=True)
+            satisfiable(ob.when, qmap, ob.unless, negate_extra=True, determinations=domains)
             if ob.unless is not None
-            else satisfiable(ob.when, qmap)
+            else satisfiable(ob.when, qmap, determinations=domains)
         )
         if not ok:
             at(
@@ -139,8 +163,8 @@ def _attrs(g: nx.DiGraph[str], topics: set[str] | None) -> nx.DiGraph[str]:
 def to_dot(book: Rulebook, topics: set[str] | None = None) -> str:
     """The graph in Graphviz DOT (questions as boxes, obligations as notes)."""
     g = _attrs(build_graph(book), topics)
-    shapes = {"question": "box", "obligation": "note", "source": "ellipse"}
-    colours = {"question": "#dbeafe", "obligation": "#dcfce7", "source": "#f3f4f6"}
+    shapes = {"question": "box", "determination": "diamond", "obligation": "note", "source": "ellipse"}
+    colours = {"question": "#dbeafe", "determination": "#fef3c7", "obligation": "#dcfce7", "source": "#f3f4f6"}
     lines = ["digraph rules {", "  rankdir=LR;", '  node [style=filled, fontname="Helvetica", fontsize=10];']
     for n in sorted(g.nodes):
         d = g.nodes[n]
@@ -166,7 +190,11 @@ def to_mermaid(book: Rulebook, topics: set[str] | None = None) -> str:
         d = g.nodes[n]
         name = n.split(":", 1)[1]
         kind = d.get("kind")
-        shape = f'["{name}"]' if kind == "question" else f'(["{name}"])' if kind == "source" else f'[/"{name}"/]'
+        shape = {
+            "question": f'["{name}"]',
+            "determination": f'{{"{name}"}}',
+            "source": f'(["{name}"])',
+        }.get(str(kind), f'[/"{name}"/]')
         out.append(f"  {ids[n]}{shape}")
     for a, b in sorted(g.edges):
         e = g.edges[a, b]

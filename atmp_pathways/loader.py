@@ -164,7 +164,7 @@ def _load(root: Path) -> tuple[Rulebook | None, list[Problem]]:
 def _ids_in(data: dict[str, Any]) -> set[str]:
     """Ids a file defines, read from its raw data (for a file that failed the schema)."""
     found = set()
-    for key in ("questions", "obligations", "sources", "lists", "tables"):
+    for key in ("questions", "determinations", "obligations", "sources", "lists", "tables"):
         items = data.get(key)
         for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
@@ -270,6 +270,8 @@ def _allowed_keys(err: ValidationError, loc: LinePath) -> list[str]:
     last = names[-1] if names else ""
     table: dict[str, type[BaseModel]] = {
         "questions": models.Question,
+        "determinations": models.Determination,
+        "cases": models.Case,
         "obligations": models.Obligation,
         "sources": models.Source,
         "citations": models.Citation,

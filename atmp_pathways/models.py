@@ -10,7 +10,7 @@ time instead of silently changing a rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -31,8 +31,11 @@ __all__ = [
     "LEGAL_STATUSES",
     "VERIFICATIONS",
     "AnswerValue",
+    "Case",
     "Citation",
     "Condition",
+    "Determination",
+    "DeterminationValue",
     "FrozenDict",
     "DataList",
     "DataTable",
@@ -253,18 +256,23 @@ class _Frozen(BaseModel):
 
 
 class Condition(_Frozen):
-    """A condition tree: ``all`` / ``any`` / ``not`` over leaves on one question.
+    """A condition tree: ``all`` / ``any`` / ``not`` over leaves on one question or determination.
 
     Leaves: ``{question, is}``, ``{question, in}``, ``{question, includes}``
     (a many_of answer contains the item, or any of a list of items),
     ``{question, answered}``, and for date questions ``{question, before}`` /
-    ``{question, on_or_after}``.
+    ``{question, on_or_after}``. A determination is tested like a one_of
+    question: ``{determination, is}`` or ``{determination, in}``.
+
+    >>> Condition.model_validate({"determination": "d", "in": ["a", "b"]}).describe()
+    "d is one of ['a', 'b']"
     """
 
     all: tuple[Condition, ...] | None = None
     any: tuple[Condition, ...] | None = None
     not_: Condition | None = Field(default=None, alias="not")
     question: Id | None = None
+    determination: Id | None = None
     is_: ScalarValue | None = Field(default=None, alias="is")
     in_: tuple[str, ...] | None = Field(default=None, alias="in")
     includes: str | tuple[str, ...] | None = None
@@ -276,16 +284,24 @@ class Condition(_Frozen):
     def _one_form(self) -> Condition:
         combinators = [k for k in ("all", "any", "not_") if getattr(self, k) is not None]
         operators = [k for k in _LEAF_OPERATORS if getattr(self, k) is not None]
-        if self.question is None:
+        if self.question is not None and self.determination is not None:
+            raise ValueError("a condition tests either a 'question' or a 'determination', not both")
+        if self.subject is None:
             if len(combinators) != 1 or operators:
                 raise ValueError(
                     "a condition needs exactly one of 'all', 'any', 'not', or 'question' "
-                    "with one test ('is', 'in', 'includes', 'answered', 'before', 'on_or_after')"
+                    "with one test ('is', 'in', 'includes', 'answered', 'before', 'on_or_after'), "
+                    "or 'determination' with 'is' or 'in'"
                 )
             for key in ("all", "any"):
                 value = getattr(self, key)
                 if value is not None and len(value) == 0:
                     raise ValueError(f"'{key}' needs at least one condition")
+        elif self.determination is not None:
+            if combinators or len(operators) != 1 or operators[0] not in ("is_", "in_"):
+                raise ValueError(
+                    f"the condition on determination '{self.determination}' needs exactly one test: 'is' or 'in'"
+                )
         else:
             if combinators or len(operators) != 1:
                 raise ValueError(
@@ -293,6 +309,11 @@ class Condition(_Frozen):
                     "'is', 'in', 'includes', 'answered', 'before' or 'on_or_after'"
                 )
         return self
+
+    @property
+    def subject(self) -> str | None:
+        """The question or determination id a leaf tests; None for ``all``/``any``/``not``."""
+        return self.question if self.question is not None else self.determination
 
     @cached_property
     def operator(self) -> str:
@@ -326,6 +347,20 @@ class Condition(_Frozen):
             found |= child.questions()
         return found
 
+    def determinations(self) -> set[str]:
+        """Every determination id named anywhere in this condition."""
+        found = {self.determination} if self.determination else set()
+        for child in self.children():
+            found |= child.determinations()
+        return found
+
+    def leaves(self) -> Iterator[Condition]:
+        """Every leaf (question or determination test), depth first."""
+        if self.subject is not None:
+            yield self
+        for child in self.children():
+            yield from child.leaves()
+
     @cached_property
     def description(self) -> str:
         """``describe()`` computed once (conditions are immutable)."""
@@ -333,7 +368,7 @@ class Condition(_Frozen):
 
     def describe(self) -> str:
         """The condition in plain words with ids, e.g. ``q is true``."""
-        if self.question is None:
+        if self.subject is None:
             parts = [c.describe() for c in self.children()]
             if self.not_ is not None:
                 return f"not ({parts[0]})"
@@ -343,10 +378,10 @@ class Condition(_Frozen):
         shown = _show(value)
         words = OPERATORS[op] if op != "answered" or value else "is not answered"
         if op == "answered":
-            return f"{self.question} {words}"
+            return f"{self.subject} {words}"
         if op == "includes" and isinstance(value, tuple):
             words = "includes any of"
-        return f"{self.question} {words} {shown}"
+        return f"{self.subject} {words} {shown}"
 
 
 # Condition's field for each operator ("is" and "in" are Python keywords, so "is_" / "in_").
@@ -457,6 +492,81 @@ class Obligation(_Frozen):
         return value.rstrip() if value is not None else None
 
 
+class DeterminationValue(_Frozen):
+    """One possible conclusion of a determination: a label and what it means for the user."""
+
+    label: Text
+    meaning: Text
+
+    @field_validator("meaning")
+    @classmethod
+    def _no_trailing_newline(cls, value: str) -> str:
+        return value.rstrip()
+
+
+class Case(_Frozen):
+    """One row of a determination's table: when it holds, the determination takes ``value``.
+
+    A case without ``when`` is the catch-all (only allowed last). A case with a
+    validity window counts only for assessment dates inside it.
+    """
+
+    when: Condition | None = None
+    value: Id
+    because: Text = Field(description="Why this value, in plain words the user reads")
+    citations: tuple[Citation, ...] = Field(min_length=1)
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    @field_validator("because")
+    @classmethod
+    def _no_trailing_newline(cls, value: str) -> str:
+        return value.rstrip()
+
+
+class Determination(_Frozen):
+    """A conclusion drawn from answers (and other determinations), first matching case wins.
+
+    With ``for_each`` there is one result per item chosen in that many_of answer;
+    ``value_from`` then names the table column that gives the value when no case matches.
+    """
+
+    id: Id
+    title: Text
+    help: Text
+    values: Frozen[Id, DeterminationValue] = Field(min_length=1)
+    cases: tuple[Case, ...] = ()
+    status: LegalStatus
+    verification: Verification
+    verified_in: str | None = Field(default=None, max_length=1000)
+    to_confirm: str | None = Field(default=None, max_length=1000)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    for_each: ForEach | None = None
+    value_from: Id | None = Field(default=None, description="with for_each: the table column that gives the value")
+    because: Text | None = Field(
+        default=None,
+        description="with value_from: why, in plain words; may use {item}, {item_label} and the table's columns",
+    )
+    citations: tuple[Citation, ...] = Field(default=(), description="with value_from: what the table rests on")
+    notes: str | None = Field(default=None, max_length=4000)
+
+    @field_validator("help", "because", "notes")
+    @classmethod
+    def _no_trailing_newline(cls, value: str | None) -> str | None:
+        return value.rstrip() if value is not None else None
+
+    @model_validator(mode="after")
+    def _cases_or_table(self) -> Determination:
+        if self.value_from is not None and self.for_each is None:
+            raise ValueError("'value_from' needs 'for_each' (the table whose column gives the value)")
+        if not self.cases and self.value_from is None:
+            raise ValueError("a determination needs 'cases' (or 'for_each' with 'value_from')")
+        if self.value_from is not None and not self.citations:
+            raise ValueError("a determination with 'value_from' needs 'citations' for its table")
+        return self
+
+
 class DataList(_Frozen):
     """A shared list of choices, e.g. the EU/EEA states (item id → label)."""
 
@@ -493,6 +603,7 @@ class TopicFile(_Frozen):
 
     title: Text
     questions: tuple[Question, ...] = ()
+    determinations: tuple[Determination, ...] = ()
     obligations: tuple[Obligation, ...] = ()
     sources: tuple[Source, ...] = ()
 
@@ -515,12 +626,13 @@ class Rulebook(_Frozen):
     sources: tuple[Source, ...]
     lists: tuple[DataList, ...]
     tables: tuple[DataTable, ...]
-    topic_of: Frozen[str, str] = Field(description="question/obligation id → topic (file stem)")
+    topic_of: Frozen[str, str] = Field(description="question/determination/obligation id → topic (file stem)")
     topic_titles: Frozen[str, str]
     digest: str
     locations: Frozen[str, tuple[str, int]] = Field(
         default_factory=FrozenDict, description="id → (file, line) where it is defined"
     )
+    determinations: tuple[Determination, ...] = Field(default=(), description="in topic order, then file order")
 
     @cached_property
     def plan(self) -> Plan:
@@ -536,6 +648,10 @@ class Rulebook(_Frozen):
     @cached_property
     def obligations_by_id(self) -> dict[str, Obligation]:
         return FrozenDict({o.id: o for o in self.obligations})
+
+    @cached_property
+    def determinations_by_id(self) -> dict[str, Determination]:
+        return FrozenDict({d.id: d for d in self.determinations})
 
     @cached_property
     def sources_by_id(self) -> dict[str, Source]:
@@ -554,6 +670,9 @@ class Rulebook(_Frozen):
 
     def obligation(self, obligation_id: str) -> Obligation:
         return self.obligations_by_id[obligation_id]
+
+    def determination(self, determination_id: str) -> Determination:
+        return self.determinations_by_id[determination_id]
 
     def source(self, source_id: str) -> Source:
         return self.sources_by_id[source_id]

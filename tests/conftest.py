@@ -6,14 +6,20 @@ import pytest
 
 from atmp_pathways import Rulebook, load_rulebook
 
-from .paths import INVALID, ROOT, RULES, TOY
+from .paths import DECISIONS, INVALID, ROOT, RULES, TOY
 
-__all__ = ["INVALID", "ROOT", "TOY"]  # re-exported for modules that still import them from here
+__all__ = ["DECISIONS", "INVALID", "ROOT", "TOY"]  # re-exported for modules that still import them from here
 
 
 @pytest.fixture(scope="session")
 def toy_book() -> Rulebook:
     return load_rulebook(TOY)
+
+
+@pytest.fixture(scope="session")
+def decisions_book() -> Rulebook:
+    """A toy rulebook whose determinations gate questions and obligations."""
+    return load_rulebook(DECISIONS)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,20 @@ def test_graph_edges_come_from_conditions_and_citations(toy_book: Rulebook) -> N
     assert g.edges["q:widget_colour", "o:register_widgets"]["role"] == "unless"
     assert g.edges["q:ship_to", "o:customs_notice"]["role"] == "for_each"
     assert g.edges["o:register_widgets", "s:widget_act"]["role"] == "cites"
-    assert g.number_of_nodes() == 4 + 5 + 2
+    assert g.number_of_nodes() == 4 + 1 + 5 + 2  # questions, determinations, obligations, sources
+
+
+def test_determinations_are_their_own_node_kind(toy_book: Rulebook, decisions_book: Rulebook) -> None:
+    g = build_graph(toy_book)
+    assert g.nodes["d:maker_size"]["kind"] == "determination"
+    assert g.edges["q:widget_count_large", "d:maker_size"]["role"] == "when"
+    g = build_graph(decisions_book)
+    assert g.edges["d:gadget_class", "q:markets"]["role"] == "when"  # determination → question
+    assert g.edges["d:gadget_class", "d:support_level"]["role"] == "when"  # determination → determination
+    assert g.edges["d:gadget_class", "o:register_alpha"]["role"] == "when"  # determination → obligation
+    assert g.edges["q:markets", "d:market_regime"]["role"] == "for_each"
+    assert "shape=diamond" in to_dot(decisions_book)
+    assert '{"gadget_class"}' in to_mermaid(decisions_book)
 
 
 def test_lint_is_clean_on_the_toy_rulebook(toy_book: Rulebook) -> None:

@@ -47,6 +47,15 @@ CASES: dict[str, tuple[int | None, list[str]]] = {
     "bad_operator": (5, ["'is' does not fit many_of question 'ship_to'", "use 'includes' or 'answered'"]),
     "bad_placeholder": (4, ["unknown placeholder '{item_lable}'", "{item_label}"]),
     "data_bad_row": (7, ["'DK' is not an item of list 'countries'"]),
+    "det_gap": (
+        7,
+        ["determinations[0].cases", "determination 'extra_d' has a gap", "widget_colour = green", "catch-all"],
+    ),
+    "det_shadowed": (12, ["cases[1]", "case 1 of determination 'extra_d' (value 'big') can never match"]),
+    "det_unknown_value": (8, ["'smal' is not a value of determination 'maker_size'", "did you mean 'small'?"]),
+    "det_unknown": (8, ["unknown determination 'maker_siz'", "did you mean 'maker_size'?"]),
+    "det_cycle": (3, ["determinations form a cycle: extra_a → extra_b → extra_a"]),
+    "det_catch_all": (8, ["case 0 of determination 'extra_d' has no `when` (a catch-all) but is not the last case"]),
 }
 
 
