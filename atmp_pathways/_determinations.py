@@ -27,10 +27,10 @@ from ._files import FileData
 from ._sat import satisfiable
 from ._yaml import LinePath
 from .errors import closest, did_you_mean
-from .models import Case, Citation, Condition, DataTable, Determination, Question
+from .models import Citation, Condition, DataTable, Determination, Question
 from .plan import PLACEHOLDER
 
-__all__ = ["check_determinations", "dependencies", "in_force", "is_catch_all", "lint_determinations"]
+__all__ = ["check_determinations", "lint_determinations"]
 
 
 class Reporter(Protocol):
@@ -72,29 +72,6 @@ WITNESS_LIMIT = 20_000  # complete answer combinations tried per table before sa
 _PLACEHOLDER_FIELDS = ("item", "item_label")
 
 
-def in_force(start: date | None, end: date | None, day: date | None) -> bool:
-    """Whether a validity window holds on ``day`` (None: every window holds)."""
-    if day is None:
-        return True
-    return (start is None or day >= start) and (end is None or day <= end)
-
-
-def is_catch_all(case: Case) -> bool:
-    """A case without `when` and without a validity window always holds."""
-    return case.when is None and case.valid_from is None and case.valid_to is None
-
-
-def dependencies(d: Determination) -> set[str]:
-    """Question and determination ids a determination reads (its cases and its for_each question)."""
-    found: set[str] = set()
-    for case in d.cases:
-        if case.when is not None:
-            found |= {leaf.subject for leaf in case.when.leaves() if leaf.subject}
-    if d.for_each is not None:
-        found.add(d.for_each.question)
-    return found
-
-
 def check_determinations(
     dets: list[tuple[FileData[Any], int, Determination]],
     conditions: list[tuple[FileData[Any], LinePath, Condition]],
@@ -118,7 +95,7 @@ def check_determinations(
             where: LinePath = (*base, "cases", j)
             if case.when is not None:
                 every.append((fd, (*where, "when"), case.when))
-            elif is_catch_all(case) and j != len(d.cases) - 1:
+            elif case.catch_all and j != len(d.cases) - 1:
                 report(
                     fd,
                     where,
@@ -190,7 +167,7 @@ def lint_determinations(
     qmap = dict(questions)
     for fd, i, d in dets:
         _check_shadowed(fd, i, d, qmap, domains, add)
-        if d.value_from is None and not (d.cases and is_catch_all(d.cases[-1])):
+        if d.value_from is None and not (d.cases and d.cases[-1].catch_all):
             witness = _gap(d, questions, by_id, choices_of)
             if witness is not None:
                 add(
@@ -344,7 +321,7 @@ def _report_cycles(
             g.add_edge(ref, q.id)
     where = {d.id: (fd, i) for fd, i, d in dets}
     for _, _, d in dets:
-        for ref in sorted(dependencies(d)):
+        for ref in sorted(d.inputs()):
             g.add_edge(ref, d.id)
     seen: set[frozenset[str]] = set()
     for cycle in nx.simple_cycles(g, length_bound=12):
@@ -436,10 +413,10 @@ def _holds(cond: Condition, values: Mapping[str, object]) -> bool:
 
 
 def _decide(d: Determination, values: Mapping[str, object], day: date | None) -> object:
-    if not in_force(d.valid_from, d.valid_to, day):
+    if not d.in_force(day):
         return _NA
     for case in d.cases:
-        if in_force(case.valid_from, case.valid_to, day) and (case.when is None or _holds(case.when, values)):
+        if case.in_force(day) and (case.when is None or _holds(case.when, values)):
             return case.value
     return _NA
 
@@ -459,7 +436,7 @@ def _gap(
             continue
         if node in by_id:
             fe = by_id[node].for_each
-            deps[node] = dependencies(by_id[node]) - ({fe.question} if fe is not None else set())
+            deps[node] = by_id[node].inputs() - ({fe.question} if fe is not None else set())
         else:
             q = questions[node]
             deps[node] = {leaf.subject for leaf in q.when.leaves() if leaf.subject} if q.when else set()
@@ -491,11 +468,7 @@ def _gap(
             budget[0] -= 1
             if budget[0] < 0:
                 raise _TooLarge
-            return (
-                values
-                if _decide(target, values, day) is _NA and in_force(target.valid_from, target.valid_to, day)
-                else None
-            )
+            return values if _decide(target, values, day) is _NA and target.in_force(day) else None
         node = order[k]
         if node in by_id:
             values[node] = _decide(by_id[node], values, day)

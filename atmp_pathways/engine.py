@@ -19,9 +19,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Literal
 
+from .conclusions import conclusions
 from .errors import AnswersError, did_you_mean
 from .explain import explain, first_failure
-from .logic import NA, UNKNOWN, Tri, evaluate_condition, resolve, undecided
+from .logic import NA, UNKNOWN, Tri, Values, evaluate_condition, resolve, undecided
 from .models import KINDS, AnswerValue, Obligation, Question, Rulebook
 from .outcome import Finding, FindingState, Outcome, Reason, Stamp
 from .plan import Filed
@@ -82,18 +83,19 @@ def _state(ob: Obligation, values: Mapping[str, object]) -> tuple[Tri, set[str]]
 def pending_questions(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | None = None) -> list[Question]:
     """Unanswered questions that are asked now and can still change an outcome, in asking order.
 
-    Validity dates do not change what is asked, so the same answers can be
-    evaluated as of any date (``as_of`` is accepted for symmetry).
+    Obligations' validity dates do not change what is asked; a determination whose
+    cases have validity windows may, so ``as_of`` (default: the rulebook's review
+    date) is passed on to it.
     """
     _check(book, answers)
-    return _pending(book, answers, resolve(book, answers))
+    return _pending(book, answers, resolve(book, answers, as_of))
 
 
 def _pending(
     book: Rulebook, answers: Mapping[str, AnswerValue], values: Mapping[str, object], waiting: set[str] | None = None
 ) -> list[Question]:
     if waiting is None:
-        waiting = set()
+        waiting = _determinations_waiting(book, values)
         for ob in book.obligations:
             state, qs = _state(ob, values)
             if state is None:
@@ -107,6 +109,16 @@ def _pending(
         and q.id not in answers
         and (q.when is None or evaluate_condition(q.when, values) is True)
     ]
+
+
+def _determinations_waiting(book: Rulebook, values: Mapping[str, object]) -> set[str]:
+    """The questions that would settle the undetermined determinations: the wizard asks them too."""
+    waiting: set[str] = set()
+    if isinstance(values, Values):
+        for d in book.determinations:
+            if values[d.id] is UNKNOWN:
+                waiting |= values.waiting[d.id]
+    return waiting
 
 
 def next_question(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | None = None) -> Question | None:
@@ -230,7 +242,8 @@ def _filed(book: Rulebook, ob: Obligation, values: Mapping[str, object], unknown
     """``_judge``, remembered on the plan by the values of the questions that decide it."""
     plan = book.plan
     kind = _timing(ob, when_date)
-    key = (ob.id, kind, when_date if kind == "ended" else None, *(_frozen(values[q]) for q in plan.inputs[ob.id]))
+    dated = kind == "ended" or ob.id in plan.dated_obligations
+    key = (ob.id, kind, when_date if dated else None, *(_frozen(values[q]) for q in plan.inputs[ob.id]))
     hit = plan.judged.get(key)
     if hit is None:
         hit = _judge(book, ob, values, unknown, when_date)
@@ -249,11 +262,11 @@ def evaluate(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | N
     """
     _check(book, answers)
     when_date = as_of or book.meta.as_of
-    values = resolve(book, answers)
+    values = resolve(book, answers, when_date)
     plan = book.plan
     buckets: dict[str, list[Finding]] = {k: [] for k in _BUCKETS}
     unknown = {q for q, v in values.items() if v is UNKNOWN}  # once, not per obligation
-    all_waiting: set[str] = set()
+    all_waiting = _determinations_waiting(book, values)
     for ob in book.obligations:
         filed, waiting = _filed(book, ob, values, unknown, when_date)
         all_waiting |= waiting
@@ -279,4 +292,5 @@ def evaluate(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | N
         not_applicable=tuple(buckets["not_applicable"]),
         undetermined=tuple(buckets["undetermined"]),
         pending_questions=tuple(q.id for q in pend),
+        determinations=conclusions(book, values, when_date),
     )

@@ -19,7 +19,14 @@ __all__ = ["WORDING", "explain", "first_failure", "show", "words"]
 
 
 def show(book: Rulebook, qid: str, value: object) -> str:
-    """An answer (or NA / UNKNOWN) in words."""
+    """An answer or a determination's value (or NA / UNKNOWN) in words."""
+    d = book.determinations_by_id.get(qid)
+    if d is not None:
+        if value is NA:
+            return "no conclusion"
+        if value is UNKNOWN:
+            return "not determined yet"
+        return d.values[str(value)].label if str(value) in d.values else str(value)
     if value is NA:
         return "not asked"
     if value is UNKNOWN:
@@ -57,7 +64,11 @@ WORDING: dict[str, Callable[[str, bool, object, bool], str]] = {
 
 def words(book: Rulebook, cond: Condition, want: bool) -> str:
     """What a leaf test needs to be ``want``, in the user's words, e.g. ``anything but Not an ATMP``."""
-    choices = book.choices(book.questions_by_id[str(cond.question)])
+    d = book.determinations_by_id.get(str(cond.determination))
+    if d is not None:
+        choices: Mapping[str, str] = {k: v.label for k, v in d.values.items()}
+    else:
+        choices = book.choices(book.questions_by_id[str(cond.question)])
     value = cond.operand
     items = value if isinstance(value, tuple) else (value,)
     shown = "; ".join(_label(choices, v) for v in items)
@@ -66,6 +77,12 @@ def words(book: Rulebook, cond: Condition, want: bool) -> str:
 
 def explain(book: Rulebook, cond: Condition, values: Mapping[str, object], path: str, want: bool) -> list[Reason]:
     """Reasons why ``cond`` evaluated to ``want`` (the trace in words)."""
+    if cond.determination is not None:
+        d = book.determination(cond.determination)
+        text = f"{d.title} — {show(book, d.id, values.get(d.id, UNKNOWN))}"
+        if not (want and cond.operator == "is"):
+            text += f" (needed {words(book, cond, want)})"
+        return [Reason(path=path, text=text)]
     if cond.question is not None:
         q = book.questions_by_id[cond.question]
         text = f"{q.text} — {show(book, q.id, values.get(q.id, UNKNOWN))}"
@@ -87,6 +104,12 @@ def explain(book: Rulebook, cond: Condition, values: Mapping[str, object], path:
 
 def first_failure(book: Rulebook, cond: Condition, values: Mapping[str, object], path: str, want: bool) -> str:
     """The first condition on the path that stops ``cond`` being ``want``."""
+    if cond.determination is not None:
+        d = book.determination(cond.determination)
+        value = values.get(d.id, UNKNOWN)
+        if value is NA:
+            return f"{path}: “{d.title}” reached no conclusion"
+        return f"{path}: “{d.title}” needed {words(book, cond, want)}; concluded: {show(book, d.id, value)}"
     if cond.question is not None:
         value = values.get(cond.question, UNKNOWN)
         q = book.questions_by_id[cond.question]

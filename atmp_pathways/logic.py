@@ -4,6 +4,12 @@ A question whose own ``when`` is false is *not asked* (``NA``); tests on it are
 false, except ``answered: false``, which holds. A question not yet answered is
 ``UNKNOWN``; tests on it are unknown.
 
+Determinations are resolved with the questions, each as soon as what it reads is
+known (``book.plan.steps``): the first case whose ``when`` holds gives its value
+(DMN's FIRST hit policy); a case that is unknown leaves it ``UNKNOWN``, waiting for
+the questions that would settle that case; no case (or out of force) leaves it
+``NA``. Conditions test a determination's value like a one_of answer.
+
 >>> from atmp_pathways.models import Condition
 >>> leaf(Condition.model_validate({"question": "q", "is": True}), UNKNOWN) is None
 True
@@ -14,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 
-from .models import AnswerValue, Condition, Rulebook
+from .models import AnswerValue, Condition, Determination, Rulebook
 
 __all__ = ["LEAF_TESTS", "NA", "UNKNOWN", "Tri", "Values", "evaluate_condition", "leaf", "resolve", "undecided"]
 
@@ -61,29 +67,70 @@ LEAF_TESTS: dict[str, Callable[[object, object], bool]] = {
 
 
 class Values(dict[str, object]):
-    """Resolved answers (id → answer, ``NA`` or ``UNKNOWN``); once complete, ``memo``
-    caches combinator results for the one evaluation that owns it (so it needs no lock)."""
+    """Resolved answers and determinations (id → answer or value, ``NA`` or ``UNKNOWN``).
 
-    __slots__ = ("memo",)
+    Once complete, ``memo`` caches combinator results for the one evaluation that
+    owns it (so it needs no lock). ``case`` gives, per determination, the index of
+    the case that decided it (or is still open); ``waiting`` the questions that
+    would settle an undetermined one.
+    """
+
+    __slots__ = ("case", "memo", "waiting")
 
     def __init__(self) -> None:
         super().__init__()
         self.memo: dict[int, Tri] | None = None
+        self.case: dict[str, int | None] = {}
+        self.waiting: dict[str, frozenset[str]] = {}
 
 
-def resolve(book: Rulebook, answers: Mapping[str, AnswerValue]) -> Values:
-    """question id → answer, NA (not asked) or UNKNOWN, in asking order."""
+def resolve(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | None = None) -> Values:
+    """question id → answer, NA (not asked) or UNKNOWN; determination id → value, NA or UNKNOWN.
+
+    ``as_of`` (default: the rulebook's review date) matters only to determinations
+    and cases with a validity window.
+    """
     values = Values()
-    for q in book.plan.order:
-        relevant: Tri = True if q.when is None else evaluate_condition(q.when, values)
+    day = as_of or book.meta.as_of
+    for step in book.plan.steps:
+        if isinstance(step, Determination):
+            _determine(step, values, day)
+            continue
+        relevant: Tri = True if step.when is None else evaluate_condition(step.when, values)
         if relevant is False:
-            values[q.id] = NA
+            values[step.id] = NA
         elif relevant is None:
-            values[q.id] = UNKNOWN
+            values[step.id] = UNKNOWN
         else:
-            values[q.id] = answers.get(q.id, UNKNOWN)
+            values[step.id] = answers.get(step.id, UNKNOWN)
     values.memo = {}  # values are final: conditions may now be cached
     return values
+
+
+_SETTLED: frozenset[str] = frozenset()
+
+
+def _determine(d: Determination, values: Values, day: date) -> None:
+    """First hit: the first case in force whose `when` holds; an unknown case stops the search."""
+    values[d.id], values.case[d.id], values.waiting[d.id] = NA, None, _SETTLED
+    if d.for_each is not None and values.get(d.for_each.question) is UNKNOWN:
+        values[d.id], values.waiting[d.id] = UNKNOWN, frozenset({d.for_each.question})
+        return
+    if not d.in_force(day):
+        return
+    for j, case in enumerate(d.cases):
+        if not case.in_force(day):
+            continue
+        holds = True if case.when is None else evaluate_condition(case.when, values)
+        if holds is False:
+            continue
+        values.case[d.id] = j
+        if holds is None:
+            assert case.when is not None
+            values[d.id], values.waiting[d.id] = UNKNOWN, frozenset(undecided(case.when, values))
+        else:
+            values[d.id] = case.value
+        return
 
 
 def leaf(cond: Condition, value: object) -> Tri:
@@ -96,8 +143,9 @@ def leaf(cond: Condition, value: object) -> Tri:
 
 
 def evaluate_condition(cond: Condition, values: Mapping[str, object]) -> Tri:
-    if cond.question is not None:
-        return leaf(cond, values.get(cond.question, UNKNOWN))
+    subject = cond.subject
+    if subject is not None:
+        return leaf(cond, values.get(subject, UNKNOWN))
     memo = values.memo if isinstance(values, Values) else None
     if memo is None:
         return _tree(cond, values)
@@ -123,6 +171,9 @@ def undecided(cond: Condition, values: Mapping[str, object]) -> set[str]:
         return set()
     if cond.question is not None:
         return {cond.question}
+    if cond.determination is not None:
+        waiting = values.waiting if isinstance(values, Values) else {}
+        return set(waiting.get(cond.determination, ()))
     found: set[str] = set()
     for child in cond.children():
         found |= undecided(child, values)

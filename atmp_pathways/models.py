@@ -264,7 +264,7 @@ class Condition(_Frozen):
     ``{question, on_or_after}``. A determination is tested like a one_of
     question: ``{determination, is}`` or ``{determination, in}``.
 
-    >>> Condition.model_validate({"determination": "d", "in": ["a", "b"]}).describe()
+    >>> Condition.model_validate({"determination": "d", "in": ("a", "b")}).describe()
     "d is one of ['a', 'b']"
     """
 
@@ -523,6 +523,19 @@ class Case(_Frozen):
     def _no_trailing_newline(cls, value: str) -> str:
         return value.rstrip()
 
+    @property
+    def catch_all(self) -> bool:
+        """A case without `when` and without a validity window always holds."""
+        return self.when is None and self.valid_from is None and self.valid_to is None
+
+    def in_force(self, day: date | None) -> bool:
+        """Whether the case counts on ``day`` (None: every day)."""
+        return _within(self.valid_from, self.valid_to, day)
+
+
+def _within(start: date | None, end: date | None, day: date | None) -> bool:
+    return day is None or ((start is None or day >= start) and (end is None or day <= end))
+
 
 class Determination(_Frozen):
     """A conclusion drawn from answers (and other determinations), first matching case wins.
@@ -555,6 +568,17 @@ class Determination(_Frozen):
     @classmethod
     def _no_trailing_newline(cls, value: str | None) -> str | None:
         return value.rstrip() if value is not None else None
+
+    def in_force(self, day: date | None) -> bool:
+        """Whether the determination holds on ``day`` (None: every day)."""
+        return _within(self.valid_from, self.valid_to, day)
+
+    def inputs(self) -> set[str]:
+        """Question and determination ids it reads: its cases' conditions and its for_each question."""
+        found = {leaf.subject for c in self.cases if c.when is not None for leaf in c.when.leaves() if leaf.subject}
+        if self.for_each is not None:
+            found.add(self.for_each.question)
+        return found
 
     @model_validator(mode="after")
     def _cases_or_table(self) -> Determination:

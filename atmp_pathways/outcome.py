@@ -16,6 +16,7 @@ from typing import Any, Literal
 from .models import AnswerValue, Rulebook
 
 __all__ = [
+    "Determined",
     "Finding",
     "FindingState",
     "Outcome",
@@ -114,6 +115,43 @@ class Finding(_Plain):
 
 
 @dataclass(frozen=True, slots=True)
+class Determined(_Plain):
+    """What a determination concluded from the answers (one per item for for_each ones).
+
+    ``value`` is None while undetermined (then ``pending`` lists, in asking order,
+    the questions that would settle it) or when no case matches / it is not in
+    force (then ``because`` says which). ``case`` is the index of the case that
+    gave the value; ``trace`` the answers that made that case hold.
+    """
+
+    id: str
+    title: str
+    status: str
+    verification: str
+    item: str | None = None
+    item_label: str | None = None
+    value: str | None = None
+    value_label: str | None = None
+    meaning: str | None = None
+    because: str | None = None
+    citations: tuple[ResolvedCitation, ...] = ()
+    verified_in: str | None = None
+    to_confirm: str | None = None
+    pending: tuple[str, ...] = ()
+    case: int | None = None
+    trace: tuple[Reason, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """``id``, or ``id[item]`` for a per-item result (as scenarios name it)."""
+        return f"{self.id}[{self.item}]" if self.item is not None else self.id
+
+    @property
+    def determined(self) -> bool:
+        return self.value is not None
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome(_Plain):
     ruleset: Stamp
     as_of: date
@@ -125,11 +163,19 @@ class Outcome(_Plain):
     not_applicable: tuple[Finding, ...] = ()
     undetermined: tuple[Finding, ...] = ()
     pending_questions: tuple[str, ...] = ()
+    determinations: tuple[Determined, ...] = ()
 
     @property
     def complete(self) -> bool:
         """True when no obligation waits for an answer."""
         return not self.undetermined
+
+    def determination(self, determination_id: str, item: str | None = None) -> Determined | None:
+        """The result of one determination (of one item, for for_each ones), or None."""
+        for d in self.determinations:
+            if d.id == determination_id and d.item == item:
+                return d
+        return None
 
     def all_findings(self) -> tuple[Finding, ...]:
         return self.applicable + self.upcoming + self.horizon + self.not_applicable + self.undetermined

@@ -16,7 +16,7 @@ from collections.abc import Hashable, Iterable, Mapping
 
 import networkx as nx
 
-from .models import Citation, Obligation, Question, Rulebook
+from .models import Citation, Condition, Determination, Obligation, Question, Rulebook
 from .outcome import Finding, ResolvedCitation
 
 __all__ = ["PLACEHOLDER", "Filed", "Plan"]
@@ -33,31 +33,64 @@ class Plan:
     def __init__(self, book: Rulebook) -> None:
         self.book = book
         file_rank = {q.id: i for i, q in enumerate(book.questions)}
+        dets = book.determinations_by_id
         graph: nx.DiGraph[str] = nx.DiGraph()
         graph.add_nodes_from(file_rank)
+        graph.add_nodes_from(dets)
         parents: dict[str, set[str]] = {}
         for q in book.questions:
-            parents[q.id] = (q.when.questions() & file_rank.keys()) if q.when else set()
-            graph.add_edges_from((p, q.id) for p in parents[q.id])
-        order = list(nx.lexicographical_topological_sort(graph, key=file_rank.__getitem__))
+            parents[q.id] = (_subjects(q.when) & graph.nodes) if q.when else set()
+        for d in book.determinations:
+            parents[d.id] = d.inputs() & graph.nodes
+        for node, ps in parents.items():
+            graph.add_edges_from((p, node) for p in ps)
+
+        def key(node: str) -> tuple[int, int]:
+            # A determination is worked out as soon as its inputs are known, before the next question.
+            return (0, dets_rank[node]) if node in dets_rank else (1, file_rank[node])
+
+        dets_rank = {d.id: i for i, d in enumerate(book.determinations)}
+        steps = list(nx.lexicographical_topological_sort(graph, key=key))
+        #: questions and determinations in the order ``logic.resolve`` works them out.
+        self.steps: tuple[Question | Determination, ...] = tuple(
+            dets[n] if n in dets else book.questions_by_id[n] for n in steps
+        )
+        order = [n for n in steps if n in file_rank]
         self.order: tuple[Question, ...] = tuple(book.questions_by_id[q] for q in order)
         self.rank: dict[str, int] = {q: i for i, q in enumerate(order)}
-        ancestors: dict[str, frozenset[str]] = {}
-        for qid in order:  # parents come first, so their ancestors are known
-            acc = set(parents[qid])
-            for p in parents[qid]:
-                acc |= ancestors[p]
-            ancestors[qid] = frozenset(acc)
-        self.ancestors = ancestors
+        reach: dict[str, frozenset[str]] = {}  # node → every question or determination it depends on
+        for node in steps:  # parents come first, so their ancestors are known
+            acc = set(parents[node])
+            for p in parents[node]:
+                acc |= reach[p]
+            reach[node] = frozenset(acc)
+        # question → the questions it depends on, directly or through determinations.
+        self.ancestors = {q: frozenset(reach[q] & file_rank.keys()) for q in order}
+        #: determination → the questions that decide it (through other determinations too).
+        self.decided_by: dict[str, frozenset[str]] = {d: frozenset(reach[d] & file_rank.keys()) for d in dets}
+        # Determinations whose value depends on the assessment date (a window on it, a case or an input).
+        self.dated = frozenset(
+            d.id for d in book.determinations if any(_windowed(dets[x]) for x in (reach[d.id] & dets.keys()) | {d.id})
+        )
         self.citations: dict[str, tuple[ResolvedCitation, ...]] = {
             ob.id: resolve_citations(book, ob.citations) for ob in book.obligations
         }
+        #: (determination id, case index) → resolved citations; (id, None) → the determination's own.
+        self.case_citations: dict[tuple[str, int | None], tuple[ResolvedCitation, ...]] = {
+            (d.id, j): resolve_citations(book, c.citations) for d in book.determinations for j, c in enumerate(d.cases)
+        } | {(d.id, None): resolve_citations(book, d.citations) for d in book.determinations}
         # (obligation id, item) → template; filled on first use (for_each items depend on the answers).
         # Filling is idempotent, so concurrent sessions may race harmlessly.
         self._templates: dict[tuple[str, str | None], Finding] = {}
         # obligation id → the questions whose resolved values decide its findings (its conditions'
         # questions, its for_each question, and their ancestors), in asking order.
         self.inputs: dict[str, tuple[str, ...]] = {ob.id: self._inputs(ob) for ob in book.obligations}
+        # Obligations that test a determination whose value depends on the assessment date.
+        self.dated_obligations = frozenset(
+            ob.id
+            for ob in book.obligations
+            if any(d in self.dated for c in (ob.when, ob.unless) if c is not None for d in c.determinations())
+        )
         # (obligation id, timing, values of its inputs) → what evaluate files for it. Answers repeat
         # from rerun to rerun (the bench's "evaluate, full answers" is ~2.5× slower without it).
         # Bounded; entries are immutable and equal whoever computes them, so races are harmless.
@@ -68,6 +101,8 @@ class Plan:
         for cond in (ob.when, ob.unless):
             if cond is not None:
                 direct |= cond.questions()
+                for d in cond.determinations():
+                    direct |= self.decided_by.get(d, frozenset())
         if ob.for_each is not None:
             direct.add(ob.for_each.question)
         return tuple(sorted(self.with_ancestors(direct) & self.rank.keys(), key=self.rank.__getitem__))
@@ -89,6 +124,14 @@ class Plan:
         if found is None:
             found = self._templates.setdefault(key, _template(self.book, ob, item, self.citations[ob.id]))
         return found
+
+
+def _subjects(cond: Condition) -> set[str]:
+    return {leaf.subject for leaf in cond.leaves() if leaf.subject}
+
+
+def _windowed(d: Determination) -> bool:
+    return bool(d.valid_from or d.valid_to or any(c.valid_from or c.valid_to for c in d.cases))
 
 
 def resolve_citations(book: Rulebook, citations: Iterable[Citation]) -> tuple[ResolvedCitation, ...]:
