@@ -201,7 +201,8 @@ def _test(args: argparse.Namespace) -> int:
     print(
         f"coverage: {cov.percent:.1f}% — questions asked {sum(cov.asked.values())}/{len(cov.asked)}, "
         f"obligations applying {sum(cov.applies.values())}/{len(cov.applies)}, "
-        f"not applying {sum(cov.not_applies.values())}/{len(cov.not_applies)}"
+        f"not applying {sum(cov.not_applies.values())}/{len(cov.not_applies)}, "
+        f"determination values reached {sum(cov.values.values())}/{len(cov.values)}"
     )
     for gap in cov.gaps():
         print(f"  gap: {gap}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .models import LEGAL_STATUSES, VERIFICATIONS, Condition, Rulebook
+from .models import LEGAL_STATUSES, VERIFICATIONS, Case, Condition, Rulebook
 
 __all__ = ["catalogue_data", "catalogue_json", "catalogue_markdown", "condition_data"]
 
@@ -50,6 +50,35 @@ def catalogue_data(book: Rulebook) -> dict[str, Any]:
             }
             for q in book.questions
         ],
+        "determinations": [
+            {
+                "id": d.id,
+                "topic": book.topic_of[d.id],
+                "title": d.title,
+                "help": d.help,
+                "values": [{"id": k, "label": v.label, "meaning": v.meaning} for k, v in d.values.items()],
+                "cases": [
+                    {
+                        "when": c.when.describe() if c.when else None,
+                        "condition": condition_data(c.when),
+                        "value": c.value,
+                        "because": c.because,
+                        "valid_from": c.valid_from.isoformat() if c.valid_from else None,
+                        "valid_to": c.valid_to.isoformat() if c.valid_to else None,
+                        "citations": cites(c.citations),
+                    }
+                    for c in d.cases
+                ],
+                "for_each": d.for_each.model_dump() if d.for_each else None,
+                "value_from": d.value_from,
+                "status": d.status,
+                "verification": d.verification,
+                "valid_from": d.valid_from.isoformat() if d.valid_from else None,
+                "valid_to": d.valid_to.isoformat() if d.valid_to else None,
+                "citations": cites(d.citations),
+            }
+            for d in book.determinations
+        ],
         "obligations": [
             {
                 "id": o.id,
@@ -88,9 +117,38 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _case_when(case: Case) -> str:
+    when = case.when.describe() if case.when else "otherwise"
+    if case.valid_from or case.valid_to:
+        window = f"{case.valid_from or '…'} – {case.valid_to or '…'}"
+        when = f"{when}, {window}" if case.when else f"in force {window}"
+    return when
+
+
+def _determinations_markdown(book: Rulebook) -> list[str]:
+    """One table row per case, first hit first (the table says which value each case gives)."""
+    lines = [
+        "",
+        f"### Determinations ({len(book.determinations)})",
+        "",
+        "| id | topic | title | case | when | value | status | verification |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for d in book.determinations:
+        title = d.title + (" (per item)" if d.for_each else "")
+        rows = [(_case_when(c), d.values[c.value].label) for c in d.cases]
+        if d.value_from is not None and d.for_each is not None:
+            rows.append((f"otherwise: column `{d.value_from}` of table `{d.for_each.table}`", "—"))
+        for j, (when, label) in enumerate(rows):
+            lead = f"`{d.id}` | {book.topic_of[d.id]} | {_cell(title)}" if j == 0 else " | | "
+            status = f"{LEGAL_STATUSES[d.status]} | {VERIFICATIONS[d.verification].split(' —')[0]}" if j == 0 else " | "
+            lines.append(f"| {lead} | {j + 1} | {_cell(when)} | {_cell(label)} | {status} |")
+    return lines
+
+
 def catalogue_markdown(book: Rulebook) -> str:
-    """A Markdown catalogue of every question, obligation and source (no digest, so
-    it changes only when the rules' content does)."""
+    """A Markdown catalogue of every question, determination, obligation and source
+    (no digest, so it changes only when the rules' content does)."""
     lines = [
         f"Generated from the rules (version {book.meta.version}) by `python -m atmp_pathways catalogue --format md`.",
         "",
@@ -104,6 +162,8 @@ def catalogue_markdown(book: Rulebook) -> str:
     for q in book.questions:
         when = q.when.describe() if q.when else "always"
         lines.append(f"| `{q.id}` | {book.topic_of[q.id]} | {q.kind} | {_cell(q.text)} | {_cell(when)} |")
+    if book.determinations:
+        lines += _determinations_markdown(book)
     lines += [
         "",
         f"### Obligations ({len(book.obligations)})",

@@ -2,7 +2,9 @@
 
 A scenario file is a list of mappings with ``name``, ``answers`` and any of
 ``as_of``, ``applies``, ``applies_from``, ``horizon``, ``does_not_apply``,
-``undetermined``, ``asked``. Only what is listed is checked.
+``undetermined``, ``asked``, ``determinations``. Only what is listed is checked.
+``determinations`` maps a determination id (``id[ITEM]`` for a per-item result)
+to the value it must conclude, or ``null`` for "not determined".
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from .answers import _coerce
 from .engine import evaluate, next_question, validate_answers
 from .errors import Problem, RulebookError, did_you_mean
 from .models import AnswerValue, Rulebook
-from .outcome import Finding, Outcome
+from .outcome import Determined, Finding, Outcome
 
 __all__ = ["Coverage", "Scenario", "coverage", "load_scenarios", "replay", "run_scenario"]
 
 _EXPECT_KEYS = ("applies", "applies_from", "horizon", "does_not_apply", "undetermined")
-_ALLOWED = {"name", "as_of", "answers", "asked", *_EXPECT_KEYS}
+_ALLOWED = {"name", "as_of", "answers", "asked", "determinations", *_EXPECT_KEYS}
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Scenario:
     as_of: date | None = None
     expect: dict[str, tuple[str, ...]] = field(default_factory=dict)
     asked: tuple[str, ...] | None = None
+    determinations: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def test_id(self) -> str:
@@ -114,7 +117,31 @@ def _read_scenario(at: _At, i: int, raw: object, book: Rulebook) -> Scenario | N
         at.add((i, "as_of"), line, f"{where}.as_of", f"expected a date, got {as_of!r}", "write YYYY-MM-DD unquoted")
         as_of = None
     expected = {k: v for k, v in expect.items() if v is not None}
-    return Scenario(at.shown, line, raw["name"], answers, as_of, expected, asked)
+    determinations = _determinations(at, i, raw.get("determinations") or {}, book)
+    return Scenario(at.shown, line, raw["name"], answers, as_of, expected, asked, determinations)
+
+
+def _determinations(at: _At, i: int, raw: object, book: Rulebook) -> dict[str, str | None]:
+    """``{id or id[ITEM]: value or null}``, each checked against the rulebook."""
+    where = f"[{i}].determinations"
+    if not isinstance(raw, dict):
+        at.add((i, "determinations"), at.lines.get((i,)), where, "expected a mapping of determination id to value")
+        return {}
+    out: dict[str, str | None] = {}
+    for key, value in raw.items():
+        key = str(key)
+        line = at.lines.get((i, "determinations", key), at.lines.get((i,)))
+        d = book.determinations_by_id.get(key.split("[", 1)[0])
+        if d is None:
+            hint = did_you_mean(key, book.determinations_by_id)
+            at.add((i, "determinations", key), line, where, f"unknown determination '{key}'", hint, "unknown_ref")
+            continue
+        if value is not None and (not isinstance(value, str) or value not in d.values):
+            hint = did_you_mean(str(value), d.values) or f"values are: {', '.join(d.values)} (or null)"
+            at.add((i, "determinations", key), line, where, f"'{value}' is not a value of determination '{d.id}'", hint)
+            continue
+        out[key] = value
+    return out
 
 
 def _ids(at: _At, i: int, key: str, ids: object, known: Mapping[str, object], what: str) -> tuple[str, ...] | None:
@@ -137,12 +164,12 @@ def _ids(at: _At, i: int, key: str, ids: object, known: Mapping[str, object], wh
     return tuple(ids)
 
 
-def replay(book: Rulebook, answers: dict[str, AnswerValue]) -> tuple[list[str], str | None]:
+def replay(book: Rulebook, answers: dict[str, AnswerValue], as_of: date | None = None) -> tuple[list[str], str | None]:
     """Answer each next question from ``answers``; return the questions asked and
     the first one the answers lack (None when the interview completed)."""
     given: dict[str, AnswerValue] = {}
     asked: list[str] = []
-    while (q := next_question(book, given)) is not None:
+    while (q := next_question(book, given, as_of)) is not None:
         asked.append(q.id)
         if q.id not in answers:
             return asked, q.id
@@ -167,6 +194,14 @@ def _describe(f: Finding) -> str:
     return f"{label}, because: " + "; ".join(r.text for r in f.because)
 
 
+def _concluded(d: Determined) -> str:
+    if d.value is None and d.pending:
+        return f"it is not determined; still waiting for: {', '.join(d.pending)}"
+    if d.value is None:
+        return f"it reached no value: {d.because}"
+    return f"it concluded {d.value}, because: {d.because}" + "".join(f"; {r.text}" for r in d.trace)
+
+
 def run_scenario(book: Rulebook, sc: Scenario) -> tuple[Outcome, list[str]]:
     """Evaluate one scenario; return the outcome and every failed expectation in words."""
     outcome = evaluate(book, sc.answers, sc.as_of)
@@ -188,8 +223,16 @@ def run_scenario(book: Rulebook, sc: Scenario) -> tuple[Outcome, list[str]]:
                     _describe(hits[0]) if hits else "no such finding in the outcome (per-item instances are id[ITEM])"
                 )
                 failures.append(f"expected {key.replace('_', ' ')}: {ident}\n    {shown}")
+    for name, value in sc.determinations.items():
+        got = next((d for d in outcome.determinations if d.key == name), None)
+        if got is None:
+            failures.append(
+                f"expected {name} = {value}\n    no such result in the outcome (per-item results are id[ITEM])"
+            )
+        elif got.value != value:
+            failures.append(f"expected {name} = {value or 'not determined'}\n    {_concluded(got)}")
     if sc.asked is not None:
-        asked, missing = replay(book, sc.answers)
+        asked, missing = replay(book, sc.answers, sc.as_of)
         if asked != list(sc.asked):
             msg = f"expected questions asked: {list(sc.asked)}\n    asked: {asked}"
             if missing is not None:
@@ -203,30 +246,35 @@ class Coverage:
     asked: dict[str, bool]
     applies: dict[str, bool]
     not_applies: dict[str, bool]
+    values: dict[str, bool] = field(default_factory=dict)  # "determination = value" → reached
 
     @property
     def percent(self) -> float:
-        total = len(self.asked) + len(self.applies) + len(self.not_applies)
-        hit = sum(self.asked.values()) + sum(self.applies.values()) + sum(self.not_applies.values())
+        parts = (self.asked, self.applies, self.not_applies, self.values)
+        total = sum(len(p) for p in parts)
+        hit = sum(sum(p.values()) for p in parts)
         return 100.0 * hit / total if total else 100.0
 
     def gaps(self) -> list[str]:
         out = [f"question never asked: {q}" for q, ok in self.asked.items() if not ok]
         out += [f"obligation never applies: {o}" for o, ok in self.applies.items() if not ok]
         out += [f"obligation never shown not applying: {o}" for o, ok in self.not_applies.items() if not ok]
+        out += [f"determination value never reached: {v}" for v, ok in self.values.items() if not ok]
         return out
 
 
 def coverage(book: Rulebook, scenarios: Iterable[Scenario], outcomes: dict[str, Outcome] | None = None) -> Coverage:
-    """Which questions some scenario's replay asks, and which obligations some scenario
-    makes apply (in force, from a date, or on the horizon) and some makes not apply."""
+    """Which questions some scenario's replay asks, which obligations some scenario
+    makes apply (in force, from a date, or on the horizon) and some makes not apply,
+    and which determination values some scenario reaches."""
     cov = Coverage(
         {q.id: False for q in book.questions},
         {o.id: False for o in book.obligations},
         {o.id: False for o in book.obligations},
+        {f"{d.id} = {v}": False for d in book.determinations for v in d.values},
     )
     for sc in scenarios:
-        asked, _ = replay(book, sc.answers)
+        asked, _ = replay(book, sc.answers, sc.as_of)
         for qid in asked:
             cov.asked[qid] = True
         outcome = (outcomes or {}).get(sc.test_id) or evaluate(book, sc.answers, sc.as_of)
@@ -235,4 +283,7 @@ def coverage(book: Rulebook, scenarios: Iterable[Scenario], outcomes: dict[str, 
                 cov.applies[f.obligation] = True
             elif f.state == "not_applicable":
                 cov.not_applies[f.obligation] = True
+        for d in outcome.determinations:
+            if d.value is not None:
+                cov.values[f"{d.id} = {d.value}"] = True
     return cov

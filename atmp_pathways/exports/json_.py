@@ -8,7 +8,7 @@ from typing import Any
 
 from ..engine import question_order
 from ..models import AnswerValue, Rulebook
-from ..outcome import Finding, Outcome
+from ..outcome import Determined, Finding, Outcome
 from ..present import DISCLAIMER, answer_rows, citation_text, question_text, status_label, timestamp, verification_label
 
 __all__ = ["render"]
@@ -32,6 +32,16 @@ def _finding(f: Finding) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _determined(d: Determined, book: Rulebook) -> dict[str, Any]:
+    return {
+        "id": d.id, "item": d.item, "title": d.title, "value": d.value, "value_label": d.value_label,
+        "meaning": d.meaning, "because": d.because,
+        "citations": [{"source": c.source, "title": c.title, "reference": c.reference, "url": c.url} for c in d.citations],
+        "status": d.status, "verification": d.verification,
+        "pending": [{"id": q, "text": question_text(book, q)} for q in d.pending],
+    }  # fmt: skip
+
+
 def _plain(value: AnswerValue) -> bool | str | list[str]:
     return value.isoformat() if isinstance(value, date) else value
 
@@ -52,6 +62,7 @@ def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = Non
         "answers": {q: _plain(outcome.answers[q]) for q in ids},
         "ignored_answers": list(outcome.ignored_answers),
         "answer_labels": [{"question": q, "answer": a} for q, a in answer_rows(outcome, book)],
+        "determinations": [_determined(d, book) for d in outcome.determinations],
         "obligations": [_finding(f) for f in outcome.applicable],
         "applies_from": [_finding(f) for f in outcome.upcoming],
         "horizon": [_finding(f) for f in outcome.horizon],
