@@ -29,7 +29,8 @@ class Problem:
 
     ``code`` names the kind of problem (``yaml_syntax``, ``schema``, ``unknown_ref``,
     ``duplicate_id``, ``bad_value``, ``missing_file``, ``stray_file``, ``cycle``,
-    ``unused``, ``unreachable``, ``never_applies``, ``uncited``, ``bad_scenario``);
+    ``unused``, ``unreachable``, ``never_applies``, ``uncited``, ``bad_scenario``, and for
+    determinations ``catch_all_not_last``, ``shadowed``, ``gap``);
     ``ref`` is the id the problem is about, ``suggestion`` the close id a hint proposes.
     Warnings are printed but do not fail ``check``.
     """

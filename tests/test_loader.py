@@ -72,6 +72,26 @@ def _copy_with(tmp_path: Path, fixture: str) -> Path:
     return dest
 
 
+DETERMINATION_CODES = {
+    "det_gap": "gap",
+    "det_shadowed": "shadowed",
+    "det_unknown_value": "unknown_choice",
+    "det_unknown": "unknown_ref",
+    "det_cycle": "cycle",
+    "det_catch_all": "catch_all_not_last",
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(DETERMINATION_CODES))
+def test_determination_problems_carry_their_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fixture: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(_copy_with(tmp_path, fixture))
+    assert [p.code for p in info.value.problems] == [DETERMINATION_CODES[fixture]], str(info.value)
+    if fixture == "det_unknown":
+        assert (info.value.problems[0].ref, info.value.problems[0].suggestion) == ("maker_siz", "maker_size")
+
+
 def test_every_invalid_fixture_has_a_case() -> None:
     assert sorted(p.stem for p in INVALID.glob("*.yaml")) == sorted(CASES)
 

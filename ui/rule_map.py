@@ -18,7 +18,8 @@ def render(book: Rulebook) -> None:
     st.title("Rule map")
     st.caption(
         f"{escape_markdown(book.meta.title)} · ruleset v{escape_markdown(book.meta.version)} · reviewed "
-        f"{book.meta.as_of.isoformat()} · {len(book.questions)} questions, {len(book.obligations)} obligations, "
+        f"{book.meta.as_of.isoformat()} · {len(book.questions)} questions, {len(book.determinations)} determinations, "
+        f"{len(book.obligations)} obligations, "
         f"{len(book.sources)} sources"
     )
     titles = book.topic_titles
@@ -31,7 +32,8 @@ def render(book: Rulebook) -> None:
         placeholder="All topics",
     )
     st.caption(
-        "Boxes are questions, notes are obligations, ellipses are sources; dashed edges are exceptions and citations."
+        "Boxes are questions, diamonds are determinations (conclusions drawn from answers), notes are obligations, "
+        "ellipses are sources; dashed edges are exceptions and citations."
     )
     st.graphviz_chart(to_dot(book, topics=set(chosen) or None), width="stretch")
 
