@@ -21,9 +21,7 @@ from atmp_pathways.__main__ import main
 from atmp_pathways.catalogue import catalogue_data, catalogue_markdown
 from atmp_pathways.scenarios import Scenario, coverage, load_scenarios, run_scenario
 
-from .conftest import DECISIONS, ROOT, TOY
-
-DECISION_SCENARIOS = ROOT / "tests" / "fixtures" / "toy_decisions_scenarios"
+from .paths import DECISION_SCENARIOS, DECISIONS, TOY
 
 
 def _value(book: Rulebook, answers: dict[str, object], did: str, item: str | None = None, **kw: object) -> object:
