@@ -143,9 +143,10 @@ def leaf(cond: Condition, value: object) -> Tri:
 
 
 def evaluate_condition(cond: Condition, values: Mapping[str, object]) -> Tri:
-    subject = cond.subject
-    if subject is not None:
-        return leaf(cond, values.get(subject, UNKNOWN))
+    if cond.question is not None:
+        return leaf(cond, values.get(cond.question, UNKNOWN))
+    if cond.determination is not None:
+        return leaf(cond, values.get(cond.determination, UNKNOWN))
     memo = values.memo if isinstance(values, Values) else None
     if memo is None:
         return _tree(cond, values)
