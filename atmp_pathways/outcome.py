@@ -167,8 +167,8 @@ class Outcome(_Plain):
 
     @property
     def complete(self) -> bool:
-        """True when no obligation waits for an answer."""
-        return not self.undetermined
+        """True when no obligation and no determination waits for an answer."""
+        return not self.undetermined and not any(d.pending for d in self.determinations)
 
     def determination(self, determination_id: str, item: str | None = None) -> Determined | None:
         """The result of one determination (of one item, for for_each ones), or None."""

@@ -7,6 +7,7 @@ read from a table, a dated one), plus small rule folders built in tmp_path.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from datetime import date
@@ -114,6 +115,13 @@ def test_a_question_is_asked_because_a_determination_needs_it(decisions_book: Ru
     out = evaluate(decisions_book, answers)
     assert out.pending_questions == ("launch_planned",)
     assert out.determination("launch_regime").pending == ("launch_planned",)  # type: ignore[union-attr]
+
+
+def test_an_outcome_is_complete_only_when_its_determinations_are_settled(decisions_book: Rulebook) -> None:
+    answers = {"kind_declared": "unsure", "has_core": False}
+    waiting = evaluate(decisions_book, answers)
+    assert not dataclasses.replace(waiting, undetermined=()).complete  # launch_regime still waits
+    assert evaluate(decisions_book, {**answers, "launch_planned": False}).complete
 
 
 def test_a_question_gated_by_a_determination_waits_for_it(decisions_book: Rulebook) -> None:
