@@ -68,7 +68,7 @@ def _reporter(out: Reporter) -> Add:
     return report
 
 
-WITNESS_LIMIT = 20_000  # complete answer combinations tried per table before saying nothing
+WITNESS_LIMIT = 5_000  # complete answer combinations tried per table before saying nothing
 _PLACEHOLDER_FIELDS = ("item", "item_label")
 
 
@@ -167,7 +167,7 @@ def lint_determinations(
     qmap = dict(questions)
     for fd, i, d in dets:
         _check_shadowed(fd, i, d, qmap, domains, add)
-        if d.value_from is None and not (d.cases and d.cases[-1].catch_all):
+        if d.value_from is None and not (d.cases and d.cases[-1].catch_all) and not _covers(d, qmap, domains):
             witness = _gap(d, questions, by_id, choices_of)
             if witness is not None:
                 add(
@@ -177,6 +177,14 @@ def lint_determinations(
                     "add a case for these answers, or end the cases with a catch-all (a case without `when`)",
                     "gap",
                 )
+
+
+def _covers(d: Determination, questions: dict[str, Question], domains: Mapping[str, frozenset[str]]) -> bool:
+    """True when the conservative check proves that some undated case always holds (no search needed)."""
+    whens = [c.when for c in d.cases if c.when is not None and c.valid_from is None and c.valid_to is None]
+    if not whens or len(whens) != len(d.cases):
+        return False
+    return not satisfiable(None, questions, Condition(any=tuple(whens)), negate_extra=True, determinations=domains)
 
 
 def _check_table(
