@@ -236,7 +236,7 @@ def change_dates(outcome: Outcome) -> list[date]:
 
 
 def law_change_dates(book: Rulebook, after: date) -> list[date]:
-    """Days after ``after`` on which any source or obligation of the rulebook starts or stops applying.
+    """Days after ``after`` on which any source, obligation, determination or case starts or stops applying.
 
     >>> from atmp_pathways.loader import load_rulebook
     >>> law_change_dates(load_rulebook("tests/fixtures/toy_rules"), date(2026, 1, 1))
@@ -245,6 +245,8 @@ def law_change_dates(book: Rulebook, after: date) -> list[date]:
     days: set[date] = set()
     windows = [(s.valid_from, s.valid_to) for s in book.sources]
     windows += [(o.valid_from, o.valid_to) for o in book.obligations]
+    windows += [(d.valid_from, d.valid_to) for d in book.determinations]
+    windows += [(c.valid_from, c.valid_to) for d in book.determinations for c in d.cases]
     for start, end in windows:
         if start is not None:
             days.add(start)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from atmp_pathways import Rulebook, evaluate, load_rulebook, next_question, pending_questions
 from atmp_pathways.__main__ import main
 from atmp_pathways.catalogue import catalogue_data, catalogue_markdown
+from atmp_pathways.outcome import law_change_dates
 from atmp_pathways.scenarios import Scenario, coverage, load_scenarios, run_scenario
 
 from .paths import DECISION_SCENARIOS, DECISIONS, TOY
@@ -180,6 +181,10 @@ def test_dated_cases_follow_the_assessment_date_and_the_memo_keeps_dates_apart(d
             out = evaluate(decisions_book, answers, day)
             assert out.determination("launch_regime").value == regime  # type: ignore[union-attr]
             assert ("new_launch_file" in [f.id for f in out.applicable]) is files
+
+
+def test_dated_cases_count_as_law_change_dates(decisions_book: Rulebook) -> None:
+    assert date(2027, 1, 1) in law_change_dates(decisions_book, date(2026, 6, 1))
 
 
 # ---- scenarios, coverage, catalogue, graph, CLI ------------------------------------------------------
