@@ -81,7 +81,9 @@ def test_not_sure_leads_to_the_definitional_questions_before_any_route(rulebook:
     assert [q.id for q in pending_questions(rulebook, answers)][:1] == ["routes"]  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("declared", ["somatic_cell_therapy", "tissue_engineered", "combined_atmp", "not_atmp", "unsure"])
+@pytest.mark.parametrize(
+    "declared", ["somatic_cell_therapy", "tissue_engineered", "combined_atmp", "not_atmp", "unsure"]
+)
 def test_the_answers_win_over_the_declared_type(rulebook: Rulebook, declared: str) -> None:
     answers = {
         "product_type": declared,
