@@ -109,7 +109,7 @@ def test_injected_mistakes_in_several_rule_files_all_come_back_in_one_check(
         "gmo.yaml": ("kind: many_of", "kind: many_off"),
         "soho.yaml": ("source: reg_2024_1938", "source: reg_2024_1983"),
         "importation.yaml": ("actor: importer", "actor: importr"),
-        "profile.yaml": ("{question: product_type, is: not_atmp}", "{question: product_type, is: not_an_atmp}"),
+        "profile.yaml": ("{question: product_type, answered: true}", "{question: product_type, is: not_an_atmp}"),
         "data/member_states.yaml": ('"NO":', "NO:"),  # not a mistake here: NO stays Norway
         "horizon.yaml": ("title:", 'title: "unterminated'),
     }
