@@ -1,7 +1,7 @@
 """Command line: ``python -m atmp_pathways <command>``. A thin boundary: it only
 turns errors into messages and exit codes (0 ok, 1 problems found, 2 usage).
 
-Commands: check, catalogue, evaluate, schema, graph, test. See README.md.
+Commands: check, catalogue, evaluate, schema, graph, test, diff, impact. See README.md.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -50,13 +51,30 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--topic", action="append", help="only these topics (repeatable)")
     c = sub.add_parser("test", help="run YAML scenarios and print coverage (100%% required)")
     c.add_argument("--scenarios", required=True, help="folder of scenario files (this repository's: tests/scenarios)")
+    c = sub.add_parser("diff", help="semantic diff of two rulebooks (folders, git:REF or digest:HEX)")
+    c.add_argument("old", help="rules folder, git:REF (e.g. git:HEAD~3) or digest:HEX (a stored rulebook)")
+    c.add_argument("new", nargs="?", help="the same kinds (default: --rules)")
+    c.add_argument("--format", choices=["md", "json"], default="md")
+    c.add_argument("--changelog", action="store_true", help="print a CHANGELOG-ready section for NEW instead")
+    c.add_argument("--database", help="store URL for digest:HEX (default: ATMP_DATABASE_URL or the local file)")
+    c = sub.add_parser("impact", help="what the current rules (or a later date) change for saved assessments")
+    c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: each revision's own date)")
+    c.add_argument("--format", choices=["md", "json"], default="md")
+    c.add_argument("--user", help="only the assessments this e-mail can see (default: all)")
+    c.add_argument("--database", help="store URL (default: ATMP_DATABASE_URL or the local file)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ._refs import RefError
+    from .store import StoreError
+
     args = _parser().parse_args(argv)
     try:
         return int(_COMMANDS[args.command](args))
+    except (StoreError, RefError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     except RulebookError as err:
         print(str(err), file=sys.stderr)
         return 1
@@ -209,6 +227,58 @@ def _test(args: argparse.Namespace) -> int:
     return 1 if failed or cov.percent < 100.0 else 0
 
 
+def _snapshot_lookup(database: str | None) -> Callable[[str], Rulebook | None]:
+    from ._refs import RefError
+    from .store import open_store
+
+    def lookup(prefix: str) -> Rulebook | None:
+        store = open_store(database)
+        try:
+            found = store.rulebook_digests(prefix)
+            if len(found) > 1:
+                listed = ", ".join(f"{d} (v{v})" for d, v in found[:4])
+                raise RefError(
+                    f"digest:{prefix} — matches {len(found)} stored rulebooks: {listed}; give more characters"
+                )
+            return store.rulebook_snapshot(found[0][0]) if found else None
+        finally:
+            store.close()
+
+    return lookup
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from ._refs import resolve_rulebook
+    from .rulediff import diff_rulebooks
+
+    lookup = _snapshot_lookup(args.database)
+    old = resolve_rulebook(args.old, Path(args.rules), lookup)
+    new = resolve_rulebook(args.new, Path(args.rules), lookup) if args.new else load_rulebook(args.rules)
+    diff = diff_rulebooks(old, new)
+    if args.changelog:
+        sys.stdout.write(diff.changelog())
+    else:
+        sys.stdout.write(diff.to_json() if args.format == "json" else diff.to_markdown())
+    return 0
+
+
+def _impact(args: argparse.Namespace) -> int:
+    from .impact import impact, impact_json, impact_markdown
+    from .store import open_store
+
+    book = _book(args)
+    store = open_store(args.database)
+    try:
+        impacts = impact(store, book, args.as_of, user=args.user)
+    finally:
+        store.close()
+    sys.stdout.write(impact_json(impacts) if args.format == "json" else impact_markdown(impacts, book))
+    problems = [i for i in impacts if i.problem]
+    for i in problems:
+        print(f"error: assessment {i.assessment_id}: {i.problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
 _COMMANDS = {
     "check": _check,
     "catalogue": _catalogue,
@@ -216,6 +286,8 @@ _COMMANDS = {
     "schema": _schema,
     "graph": _graph,
     "test": _test,
+    "diff": _diff,
+    "impact": _impact,
 }
 
 if __name__ == "__main__":
