@@ -282,7 +282,7 @@ def impact(
                     problem = str(err)
                 if old_book is None and problem is None:
                     problem = (
-                        f"the rulebook {rev.rulebook_version} (digest {rev.rulebook_digest}) this was saved under "
+                        f"saved under rulebook {rev.rulebook_version} (digest {rev.rulebook_digest}), whose snapshot "
                         "is not in the database: changes are listed without the rule lines that caused them"
                     )
             diffs[rev.rulebook_digest] = (diff_rulebooks(old_book, book) if old_book else None, problem)
