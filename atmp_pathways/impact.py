@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -242,9 +242,7 @@ def impact_of(
     new_questions = tuple(
         (qid, book.questions_by_id[qid].text) for qid in now["pending_questions"] if qid not in pending_before
     )
-    return AssessmentImpact(
-        **{**asdict(base), "lines": tuple(lines), "new_questions": new_questions, "dropped_answers": tuple(dropped)}
-    )
+    return replace(base, lines=tuple(lines), new_questions=new_questions, dropped_answers=tuple(dropped))
 
 
 def impact(

@@ -1,6 +1,6 @@
 """``python -m bench`` (= ``make bench``): run every benchmark, print a table, write BENCHMARKS.md.
 
-Options: ``--only engine,hostile,exports,app,browser``, ``--sizes 1000,10000,50000``,
+Options: ``--only engine,hostile,exports,app,browser,store``, ``--sizes 1000,10000,50000``,
 ``--runs 7``, ``--no-write``.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from ._util import Row, fmt_time, machine
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("engine", "hostile", "exports", "app", "browser")
+SECTIONS = ("engine", "hostile", "exports", "app", "browser", "store")
 
 
 def _hostile() -> list[Row]:
@@ -128,6 +128,12 @@ def _markdown(rows: list[Row], info: dict[str, str], took: float, argv: str) -> 
         "headless Debian chromium through Playwright; time from the Next click until the next question's heading "
         "shows. Then 20 browser contexts answer 10 questions each at once against the same server (this 2-core "
         "machine also runs the 20 pages, so the load figure is pessimistic).",
+        "* **Store.** A temporary SQLite file (and a throw-away PostgreSQL server when Debian's `postgresql` is "
+        "installed): `save_revision` and `get` as the median of 15 after two warm-ups. `impact` re-evaluates the "
+        "latest revision of 250, 500 and 1 000 assessments saved with random complete interviews under a "
+        "modified copy of the shipped rules (`bench/store.py: modified_copy`, one citation, condition, status, "
+        "date and checklist line different), against the shipped rules; the floor is `evaluate` alone on the "
+        "same answers, without the database. The diff is `diff_rulebooks(modified copy, shipped)`.",
         "* **Noise.** The machine has 2 cores shared with other work; repeated runs moved single figures by up to "
         "±30 % (e.g. shipped `evaluate` 2.4–3.7 ms, 10k load 13–17 s). Targets are judged on this run's figures.",
         "",
@@ -189,6 +195,10 @@ def main() -> None:
             from . import app
 
             rows += _run_section(name, app.run)
+        elif name == "store":
+            from . import store
+
+            rows += _run_section(name, store.run)
         else:
             from . import browser
 

@@ -53,6 +53,10 @@ def _clean_name(name: str, what: str = "name") -> str:
     return cleaned
 
 
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _revision(row: RevisionRow) -> Revision:
     return Revision(
         assessment_id=row.assessment_id,
@@ -446,20 +450,41 @@ class Store:
             return [Event(r.assessment_id, r.kind, r.actor, r.at, r.detail) for r in rows]
 
     def latest_revisions(self, user: str | None = None) -> list[tuple[AssessmentSummary, Revision]]:
-        """Every visible assessment with its latest revision (what ``impact`` re-evaluates)."""
+        """Every visible assessment with its latest revision (what ``impact`` re-evaluates), in one query."""
+        rev = RevisionRow.__table__.c
+        query = (
+            select(AssessmentRow, *rev)
+            .join(
+                RevisionRow,
+                and_(
+                    RevisionRow.assessment_id == AssessmentRow.id,
+                    RevisionRow.number == AssessmentRow.latest_revision,
+                ),
+            )
+            .where(self._visible_clause(user))
+            .order_by(AssessmentRow.updated_at.desc(), AssessmentRow.id.desc())
+        )
         with self._session() as s:
-            summaries = self._summaries(self._listing(user, True), s)
-            by_id: dict[int, Revision] = {}
-            ids = [a.id for a in summaries]
-            for chunk in range(0, len(ids), 500):
-                part = ids[chunk : chunk + 500]
-                rows = s.scalars(
-                    select(RevisionRow)
-                    .join(AssessmentRow, AssessmentRow.id == RevisionRow.assessment_id)
-                    .where(RevisionRow.assessment_id.in_(part), RevisionRow.number == AssessmentRow.latest_revision)
-                )
-                by_id.update((r.assessment_id, _revision(r)) for r in rows)
-            return [(a, by_id[a.id]) for a in summaries if a.id in by_id]
+            rows = s.execute(query).all()
+            shares = self._shares(s, [r[0].id for r in rows])
+        out = []
+        for row in rows:
+            a, r = row[0], row._mapping
+            revision = Revision(
+                assessment_id=a.id, number=r["number"], answers=decode_answers(r["answers"]), as_of=r["as_of"],
+                rulebook_version=r["rulebook_version"], rulebook_digest=r["rulebook_digest"],
+                outcome=dict(r["outcome"]), saved_by=r["saved_by"],
+                saved_at=_aware(r["saved_at"]), based_on=r["based_on"], concurrent=r["concurrent"],
+                acknowledged=tuple(str(x) for x in r["acknowledged"] or ()),
+            )  # fmt: skip
+            summary = AssessmentSummary(
+                id=a.id, name=a.name, product=a.product, owner=a.owner, created_at=a.created_at,
+                updated_at=a.updated_at, revision=a.latest_revision, last_saved_by=revision.saved_by,
+                rulebook_version=revision.rulebook_version, rulebook_digest=revision.rulebook_digest,
+                as_of=revision.as_of, shared_with=shares.get(a.id, ()),
+            )  # fmt: skip
+            out.append((summary, revision))
+        return out
 
     def count(self) -> int:
         """How many live assessments the database holds (all users)."""

@@ -1,0 +1,214 @@
+"""Store benchmarks: save and open an assessment (SQLite, and PostgreSQL when a throw-away
+server can be started), ``impact`` over 250 / 500 / 1 000 saved assessments on the shipped
+rules, and the semantic diff of two shipped rulebook versions.
+
+``python -m bench.store`` prints just these figures.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from atmp_pathways import evaluate, load_rulebook, next_question
+from atmp_pathways.models import Rulebook
+from atmp_pathways.rulediff import diff_rulebooks
+from atmp_pathways.store import Store, impact, open_store
+
+from ._util import Row, fit_line, fmt_time, median_time
+
+__all__ = ["modified_copy", "random_answers", "run"]
+
+ROOT = Path(__file__).resolve().parent.parent
+SAVE_TARGET_S = 0.100  # one click in the app
+IMPACT_TARGET_S = 5.0
+DIFF_TARGET_S = 0.200
+SIZES = (250, 500, 1000)
+AS_OF = date(2026, 12, 1)
+
+
+def random_answers(book: Rulebook, rng: random.Random) -> dict[str, Any]:
+    """A complete interview walked with random answers (every asked question answered)."""
+    answers: dict[str, Any] = {}
+    for _ in range(len(book.questions) + 1):
+        q = next_question(book, answers, AS_OF)
+        if q is None:
+            break
+        if q.kind == "yes_no":
+            answers[q.id] = rng.random() < 0.5
+        elif q.kind == "date":
+            answers[q.id] = AS_OF + timedelta(days=rng.randint(-900, 900))
+        else:
+            choices = sorted(book.choices(q))
+            if q.kind == "one_of":
+                answers[q.id] = rng.choice(choices)
+            else:
+                answers[q.id] = sorted(rng.sample(choices, rng.randint(1, min(4, len(choices)))))
+    return answers
+
+
+def modified_copy(book: Rulebook) -> Rulebook:
+    """The shipped rulebook as a previous release might have been: one citation fewer, a condition
+    narrower, a status, a date and a checklist line different (five obligations touched)."""
+    data = json.loads(book.model_dump_json(by_alias=True))
+    obligations = [o for o in data["obligations"] if o.get("when")]
+    first, second, third, fourth, fifth = obligations[:5]
+    first["citations"] = first["citations"][:1] if len(first["citations"]) > 1 else first["citations"]
+    first["citations"] = [
+        *first["citations"],
+        {**first["citations"][0], "ref": first["citations"][0]["ref"] + " (old)"},
+    ]
+    second["when"] = {"all": [second["when"], second["when"]]}
+    third["status"] = "guidance" if third["status"] != "guidance" else "binding_law"
+    fourth["valid_from"] = "2020-01-01"
+    fifth["checklist"] = [*fifth["checklist"], "A line that the new release dropped"]
+    data["meta"]["version"] = "0.0.9"
+    data["digest"] = ("0" * 16 + book.digest)[-16:][::-1]
+    return Rulebook.model_validate_json(json.dumps(data))
+
+
+def _save_open(store: Store, book: Rulebook, answers: dict[str, Any], label: str) -> list[Row]:
+    outcome = evaluate(book, answers, AS_OF)
+    made = store.create("bench", "P", "bench@example.org", answers, AS_OF, book, outcome)
+    number = [made.latest.number]
+
+    def save() -> None:
+        rev = store.save_revision(
+            made.id, "bench@example.org", answers, AS_OF, book, outcome, expected_revision=number[0]
+        )
+        number[0] = rev.number
+
+    t_save, s_save = median_time(save, runs=15, warmup=2)
+    t_open, s_open = median_time(lambda: store.get(made.id, "bench@example.org"), runs=15, warmup=2)
+    t_list, _ = median_time(lambda: store.list_for("bench@example.org"), runs=7)
+    n = len(answers)
+    return [
+        Row(
+            "store",
+            f"{label}: save a revision (median of 15)",
+            fmt_time(t_save),
+            "≤ 100 ms",
+            "met" if t_save <= SAVE_TARGET_S else "missed",
+            f"{n} answers, outcome given; runs {fmt_time(min(s_save))}–{fmt_time(max(s_save))}",
+        ),
+        Row(
+            "store",
+            f"{label}: open an assessment (median of 15)",
+            fmt_time(t_open),
+            "≤ 100 ms",
+            "met" if t_open <= SAVE_TARGET_S else "missed",
+            f"runs {fmt_time(min(s_open))}–{fmt_time(max(s_open))}",
+        ),
+        Row("store", f"{label}: list the register (1 assessment, median of 7)", fmt_time(t_list)),
+    ]
+
+
+def _impact_rows(store: Store, old: Rulebook, book: Rulebook, rng: random.Random) -> list[Row]:
+    rows: list[Row] = []
+    times: list[float] = []
+    made = 0
+    changed = 0
+    for size in SIZES:
+        start = time.perf_counter()
+        while made < size:
+            store.create(f"Assessment {made}", f"P{made % 37}", None, random_answers(old, rng), AS_OF, old)
+            made += 1
+        fill = time.perf_counter() - start
+        t, samples = median_time(lambda: impact(store, book), runs=3, warmup=1)
+        result = impact(store, book)
+        changed = sum(i.changed for i in result)
+        saved = [r.answers for _, r in store.latest_revisions()]
+        floor, _ = median_time(lambda: [evaluate(book, a, AS_OF) for a in saved], runs=3, warmup=1)  # noqa: B023
+        times.append(t)
+        target = IMPACT_TARGET_S * size / SIZES[-1]
+        rows.append(
+            Row(
+                "store",
+                f"impact over {size} saved assessments, shipped rules (median of 3)",
+                f"{fmt_time(t)} = {fmt_time(t / size)} each = {t / floor:.1f}× evaluate alone",
+                f"≤ {target:.2f} s" if size != SIZES[-1] else "≤ 5 s",
+                "met" if t <= target else "missed",
+                f"{changed} changed; floor (evaluate each saved answer set, no database) {fmt_time(floor)}; "
+                f"saving these {size} took {fmt_time(fill)} more; load average {_load()}",
+            )
+        )
+    _, slope, r2 = fit_line(list(SIZES), times)
+    per = [t / n for t, n in zip(times, SIZES, strict=True)]
+    linear = r2 >= 0.98 and per[-1] <= 1.5 * per[0]
+    rows.append(
+        Row(
+            "store",
+            "impact growth 250 → 1000",
+            f"{fmt_time(slope)} per assessment, R² {r2:.3f}",
+            "linear",
+            "met" if linear else "missed",
+            "per-assessment cost " + " / ".join(fmt_time(p) for p in per),
+        )
+    )
+    return rows
+
+
+def _load() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "unknown"
+
+
+def run() -> list[Row]:
+    book = load_rulebook(ROOT / "rules")
+    old = modified_copy(book)
+    rng = random.Random(12)
+    answers = random_answers(book, rng)
+    rows: list[Row] = []
+
+    t_diff, samples = median_time(lambda: diff_rulebooks(old, book), runs=9)
+    diff = diff_rulebooks(old, book)
+    rows.append(
+        Row(
+            "store",
+            "diff of two shipped rulebook versions (median of 9)",
+            fmt_time(t_diff),
+            "≤ 200 ms",
+            "met" if t_diff <= DIFF_TARGET_S else "missed",
+            f"{len(diff.changes)} items changed, {sum(len(c.lines()) for c in diff.changes)} lines; "
+            f"{len(book.questions)} q + {len(book.obligations)} ob + {len(book.sources)} sources",
+        )
+    )
+    with tempfile.TemporaryDirectory(prefix="atmp-bench-") as tmp:
+        store = open_store(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        try:
+            rows += _save_open(store, book, answers, "SQLite")
+            rows += _impact_rows(store, old, book, rng)
+        finally:
+            store.close()
+    rows += _postgres(book, answers)
+    return rows
+
+
+def _postgres(book: Rulebook, answers: dict[str, Any]) -> list[Row]:
+    try:
+        from tests._postgres import start_server
+    except ImportError as err:
+        return [Row("store", "PostgreSQL save/open", "skipped", status="skipped", note=str(err))]
+    server, why_not = start_server()
+    if server is None:
+        return [Row("store", "PostgreSQL save/open", "no server", status="skipped", note=why_not)]
+    try:
+        store = open_store(server.new_database())
+        try:
+            return _save_open(store, book, answers, "PostgreSQL")
+        finally:
+            store.close()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(f"{row.figure:<66} {row.value:>32}  {row.target:<10} {row.status:<8} {row.note}")
