@@ -39,6 +39,7 @@ def test_impact_lists_changes_with_the_rule_line_that_caused_them(
     saved = a.latest.saved_at.date().isoformat()
     assert result.banner() == f"2 obligations changed since you saved this on {saved} under v1.2.3 — review"
     assert result.problem is None
+    assert store.impact_for(a.id, None, new).banner() == result.banner()
     # Saving under the new rules (acknowledging) leaves nothing to report.
     store.save_revision(a.id, None, RED, AS_OF, new, acknowledged_changes=[line.key for line in result.lines])
     [after] = impact(store, new)

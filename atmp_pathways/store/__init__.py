@@ -9,6 +9,7 @@ Typical use (``user`` is the signed-in e-mail, or ``None`` in single-user local 
     store.list_for(user)                      # the register: AssessmentSummary rows
     store.get(a.id, user)                     # NotFound for missing, deleted or not shared — same message
     impact(store, book, user=user)            # what today's rules (or a later date) change, per assessment
+    store.impact_for(a.id, user, book).banner()   # "2 obligations changed since you saved this on … under v0.1.1 — review"
 
 Every failure a user can meet (unreachable server, a file that is not our database, a
 missing rulebook snapshot, a name too long) is a ``StoreError`` whose ``str`` is one
@@ -32,6 +33,7 @@ from ._values import (
     AssessmentSummary,
     Event,
     Revision,
+    answer_changes,
     decode_answers,
     encode_answers,
     summarise_outcome,
@@ -52,6 +54,7 @@ __all__ = [
     "Revision",
     "Store",
     "StoreError",
+    "answer_changes",
     "data_dir",
     "decode_answers",
     "default_url",

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, Select, and_, exists, func, or_, select
@@ -14,6 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..engine import evaluate
+
+if TYPE_CHECKING:
+    from ..impact import AssessmentImpact
 from ..models import AnswerValue, Rulebook
 from ..outcome import Outcome
 from ._db import guard
@@ -485,6 +488,25 @@ class Store:
             )  # fmt: skip
             out.append((summary, revision))
         return out
+
+    def impact_for(
+        self, assessment_id: int, user: str | None, book: Rulebook, as_of: date | None = None
+    ) -> AssessmentImpact:
+        """What ``book`` (and ``as_of``) change for one assessment's latest revision — the banner.
+
+        A missing rulebook snapshot does not raise: the changes are listed without their
+        causes and ``problem`` says why.
+        """
+        from ..impact import impact_of
+
+        found = self.get(assessment_id, user)
+        old_book, problem = None, None
+        if found.latest.rulebook_digest != book.digest:
+            try:
+                old_book = self.revision_rulebook(found.latest)
+            except StoreError as err:
+                problem = str(err)
+        return impact_of(found.latest, book, as_of, old_book=old_book, name=found.name, problem=problem)
 
     def count(self) -> int:
         """How many live assessments the database holds (all users)."""

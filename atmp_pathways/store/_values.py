@@ -23,6 +23,7 @@ __all__ = [
     "AssessmentSummary",
     "Event",
     "Revision",
+    "answer_changes",
     "decode_answers",
     "encode_answers",
     "summarise_outcome",
@@ -191,3 +192,20 @@ class Event:
     actor: str
     at: datetime
     detail: str = ""
+
+
+def answer_changes(
+    before: Mapping[str, AnswerValue], after: Mapping[str, AnswerValue]
+) -> list[tuple[str, AnswerValue | None, AnswerValue | None]]:
+    """(question id, old answer, new answer) for every answer added, removed or changed, in
+    ``after``'s order then removed ones — for the revision history.
+
+    >>> answer_changes({"a": True, "b": "x"}, {"a": False, "c": ["y"]})
+    [('a', True, False), ('c', None, ['y']), ('b', 'x', None)]
+    """
+    out: list[tuple[str, AnswerValue | None, AnswerValue | None]] = []
+    for key, value in after.items():
+        if before.get(key) != value:
+            out.append((key, before.get(key), value))
+    out += [(key, value, None) for key, value in before.items() if key not in after]
+    return out
