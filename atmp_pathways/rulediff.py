@@ -132,17 +132,17 @@ class RuleDiff:
         if not self.changes:
             return "\n".join([*out, "- No change to questions, obligations or sources.", ""])
         for change_kind, heading in (("added", "Added"), ("changed", "Changed"), ("removed", "Removed")):
-            picked = [c for c in self.changes if c.change == change_kind]
-            if not picked:
-                continue
-            out += [f"### {heading}", ""]
-            for c in picked:
+            entries: list[str] = []
+            for c in (c for c in self.changes if c.change == change_kind):
                 noun = _NOUNS.get(c.kind, c.kind.rstrip("s").capitalize())
-                if change_kind == "changed":
-                    out += [f"- {noun} {line}" for line in c.lines()]
+                if c.kind == "rulebook":  # the heading already names the version
+                    entries += [f"- Rulebook: {d}" for d in c.details if not d.startswith("version ")]
+                elif change_kind == "changed":
+                    entries += [f"- {noun} {line}" for line in c.lines()]
                 else:
-                    out.append(f"- {noun} `{c.id}`: {c.title}")
-            out.append("")
+                    entries.append(f"- {noun} `{c.id}`: {c.title}")
+            if entries:
+                out += [f"### {heading}", "", *entries, ""]
         return "\n".join(out)
 
 
