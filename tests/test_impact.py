@@ -13,7 +13,7 @@ from atmp_pathways import Rulebook, load_rulebook
 from atmp_pathways.__main__ import main
 from atmp_pathways.store import impact, impact_of, open_store
 
-from .conftest import TOY
+from .paths import TOY
 from .test_rulediff import _copy, _edit, changed_toy
 
 RED = {"uses_widgets": True, "widget_count_large": True, "widget_colour": "red", "ship_to": ["NO"]}

@@ -15,7 +15,7 @@ from atmp_pathways.__main__ import main
 from atmp_pathways.rulediff import diff_rulebooks
 from atmp_pathways.store import open_store
 
-from .conftest import ROOT, TOY
+from .paths import ROOT, TOY
 
 
 def _copy(tmp_path: Path, name: str = "rules") -> Path:
