@@ -10,6 +10,7 @@ assessment; the app uses ``AssessmentImpact.banner()`` and the list badge.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -260,14 +261,32 @@ def impact(
     rulebook up by digest (a ``Store`` provides it). The rule diff is computed once per
     distinct saved rulebook.
     """
-    from .store._errors import StoreError
     from .store._store import Store
 
-    if isinstance(source, Store):
-        snapshots = snapshots or source.rulebook_snapshot
-        pairs: list[tuple[str, Revision]] = [(a.name, r) for a, r in source.latest_revisions(user)]
-    else:
-        pairs = [(item[0].name, item[1]) if isinstance(item, tuple) else ("", item) for item in source]
+    # The saved revisions stay alive for the whole run: the cyclic garbage collector would
+    # re-scan them on every pass (cost growing with the portfolio) and can free none of them.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if isinstance(source, Store):
+            snapshots = snapshots or source.rulebook_snapshot
+            pairs: list[tuple[str, Revision]] = [(a.name, r) for a, r in source.latest_revisions(user)]
+        else:
+            pairs = [(item[0].name, item[1]) if isinstance(item, tuple) else ("", item) for item in source]
+        return _impacts(pairs, book, as_of, snapshots)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _impacts(
+    pairs: list[tuple[str, Revision]],
+    book: Rulebook,
+    as_of: date | None,
+    snapshots: Callable[[str], Rulebook | None] | None,
+) -> list[AssessmentImpact]:
+    from .store._errors import StoreError
+
     diffs: dict[str, tuple[RuleDiff | None, str | None]] = {}
     out = []
     for name, rev in pairs:
