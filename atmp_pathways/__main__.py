@@ -69,7 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     from ._refs import RefError
     from .store import StoreError
 
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    # argparse cannot take `diff OLD --format json NEW`: an optional positional after flags.
+    if extra and args.command == "diff" and args.new is None and len(extra) == 1 and not extra[0].startswith("-"):
+        args.new, extra = extra[0], []
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(_COMMANDS[args.command](args))
     except (StoreError, RefError) as err:

@@ -324,7 +324,8 @@ def impact_markdown(impacts: Iterable[AssessmentImpact], book: Rulebook) -> str:
     items = list(impacts)
     changed = [i for i in items if i.changed or i.problem]
     out = [
-        f"# Impact of rulebook {book.meta.version} (digest {book.digest}) on {len(items)} saved assessments",
+        f"# Impact of rulebook {book.meta.version} (digest {book.digest}) on {len(items)} saved "
+        f"{'assessment' if len(items) == 1 else 'assessments'}",
         "",
         f"{len(changed)} changed, {len(items) - len(changed)} unchanged.",
         "",

@@ -106,7 +106,7 @@ def test_diff_cli_formats_and_errors(tmp_path: Path, capsys: pytest.CaptureFixtu
         ("register_widgets", "changed"),
         ("label_red_widgets", "changed"),
     ]
-    assert main(["diff", str(TOY), str(changed), "--changelog"]) == 0
+    assert main(["diff", str(TOY), "--changelog", str(changed)]) == 0  # flags may come before NEW
     assert "### Changed" in capsys.readouterr().out
     for args in (["diff", str(tmp_path / "nowhere")], ["diff", "git:no-such-ref-anywhere"], ["diff", "digest:12"]):
         assert main(args) == 1
