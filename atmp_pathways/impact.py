@@ -152,13 +152,19 @@ def _causes(
         rule = book.obligations_by_id.get(obligation)
         if rule is not None:
             qids: set[str] = set()
+            dids: set[str] = set()
             for cond in (rule.when, rule.unless):
                 if cond is not None:
                     qids |= cond.questions()
+                    dids |= cond.determinations()
             for qid in sorted(qids):
                 q_change = diff.find("questions", qid)
                 if q_change is not None:
                     out += [f"question {line}" for line in q_change.lines()]
+            for did in sorted(dids):
+                d_change = diff.find("determinations", did)
+                if d_change is not None:
+                    out += [f"determination {line}" for line in d_change.lines()]
             for sid in sorted({c.source for c in rule.citations}):
                 s_change = diff.find("sources", sid)
                 if s_change is not None:
@@ -232,7 +238,8 @@ def impact_of(
         x, y = old_d.get(did), new_d.get(did)
         if (x or {}).get("value") != (y or {}).get("value"):
             kind = "starts" if x is None else "stops" if y is None else "changes"
-            causes = _causes(None, None, did, book, diff, revision.as_of, when)
+            base_id = str((y or x or {}).get("determination", did))
+            causes = _causes(None, None, base_id, book, diff, revision.as_of, when)
             before_v, after_v = (x or {}).get("value"), (y or {}).get("value")
             lines.append(
                 ImpactLine(kind, "determinations", did, str((y or x or {}).get("title", did)),

@@ -262,6 +262,9 @@ def _field_details(name: str, x: Any, y: Any, old: Rulebook, new: Rulebook) -> I
     if isinstance(x, Mapping) or isinstance(y, Mapping):
         yield from _mapping_details(name, x or {}, y or {}, old, new)
         return
+    if _is_models(x) or _is_models(y):
+        yield from _indexed_details(name, tuple(x or ()), tuple(y or ()), old, new)
+        return
     if isinstance(x, tuple) or isinstance(y, tuple):
         before, after = list(x or ()), list(y or ())
         noun = "checklist line" if name == "checklist" else f"{name} entry"
@@ -283,6 +286,25 @@ def _field_details(name: str, x: Any, y: Any, old: Rulebook, new: Rulebook) -> I
         yield f"{name} removed (was {_show(x)})"
     else:
         yield f"{name} changed: {_show(x)} → {_show(y)}"
+
+
+def _is_models(value: object) -> bool:
+    return isinstance(value, tuple) and bool(value) and isinstance(value[0], BaseModel) and not _is_citations(value)
+
+
+def _indexed_details(
+    name: str, x: tuple[BaseModel, ...], y: tuple[BaseModel, ...], old: Rulebook, new: Rulebook
+) -> Iterator[str]:
+    """Ordered sub-items without ids (e.g. a determination's cases): compared position by position."""
+    noun = name[:-1] if name.endswith("s") else name
+    for i in range(max(len(x), len(y))):
+        if i >= len(x):
+            yield f"{noun} {i + 1} added: {_show(y[i])}"
+        elif i >= len(y):
+            yield f"{noun} {i + 1} removed: {_show(x[i])}"
+        elif x[i] != y[i]:
+            for detail in _model_details(x[i], y[i], old, new):
+                yield f"{noun} {i + 1}: {detail}"
 
 
 def _is_citations(value: object) -> bool:

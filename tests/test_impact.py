@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from atmp_pathways import Rulebook, load_rulebook
 from atmp_pathways.__main__ import main
+from atmp_pathways.rulediff import diff_rulebooks
 from atmp_pathways.store import impact, impact_of, open_store
 
 from .paths import TOY
@@ -141,3 +142,28 @@ def test_impact_cli_md_json_and_missing_snapshot(
         x.startswith(f"error: assessment {a.id}: saved under rulebook 1.2.3 (digest {toy_book.digest})") for x in lines
     )
     assert main(["--rules", str(TOY), "impact", "--database", url]) == 0  # same rules: nothing to explain
+
+
+def test_impact_and_diff_of_a_changed_determination(tmp_path: Path, toy_book: Rulebook) -> None:
+    rules = _copy(tmp_path)
+    _edit(
+        rules / "widgets.yaml",
+        "- when: {question: widget_count_large, is: true}\n        value: large",
+        "- when: {question: widget_count_large, is: true}\n        value: small",
+    )
+    new = load_rulebook(rules)
+    line = "case 2: value changed: large → small"
+    assert diff_rulebooks(toy_book, new).find("determinations", "maker_size").details == (line,)  # type: ignore[union-attr]
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    store.create("Red", "", None, RED, AS_OF, toy_book)
+    [result] = impact(store, new)
+    [changed] = [x for x in result.lines if x.collection == "determinations"]
+    assert (changed.id, changed.kind, changed.before, changed.after, changed.causes) == (
+        "maker_size",
+        "changes",
+        "large",
+        "small",
+        (line,),
+    )
+    assert result.banner().startswith("1 determination changed since you saved this")
+    store.close()

@@ -84,11 +84,19 @@ def _determinations(outcome: Outcome) -> list[dict[str, Any]]:
     found = getattr(outcome, "determinations", None) or ()
     out = []
     for d in found:
-        ident = getattr(d, "id", None)
+        ident = getattr(d, "key", None) or getattr(d, "id", None)
         if ident is None:
             continue
-        value = getattr(d, "value", getattr(d, "state", None))
-        out.append({"id": str(ident), "title": str(getattr(d, "title", ident)), "value": _plain(value)})
+        out.append(
+            {
+                "id": str(ident),
+                "determination": str(getattr(d, "id", ident)),
+                "title": str(getattr(d, "title", ident)),
+                "value": _plain(getattr(d, "value", None)),
+                "value_label": _plain(getattr(d, "value_label", None)),
+                "status": _plain(getattr(d, "status", None)),
+            }
+        )
     return out
 
 
