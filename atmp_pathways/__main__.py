@@ -1,5 +1,7 @@
 """Command line: ``python -m atmp_pathways <command>``. A thin boundary: it only
-turns errors into messages and exit codes (0 ok, 1 problems found, 2 usage).
+turns errors into messages and exit codes (0 ok, 1 problems found, 2 usage, 3 internal
+error). Never a traceback: every line it prints about the user's input is bounded and has
+control characters and terminal escapes written out (``\x1b``), never sent raw.
 
 Commands: check, catalogue, evaluate, schema, graph, test, diff, impact. See README.md.
 """
@@ -16,7 +18,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .errors import AnswersError, RulebookError
+from ._dates import EARLIEST, LATEST, as_of_problem, read_as_of
+from ._quote import printable, quote, shown_and_more
+from .errors import SHOW_PROBLEMS, AnswersError, RulebookError
 from .exports import EXPORTS
 from .loader import RULES_DIR, check_rulebook, display_path, load_rulebook
 from .models import Rulebook
@@ -28,6 +32,13 @@ CATALOGUE_END = "<!-- catalogue:end -->"
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m atmp_pathways", description="ATMP Pathways rulebook tools.")
     p.add_argument("--rules", default=str(RULES_DIR), help="rules folder (default: rules/)")
+    p.add_argument(
+        "--max-problems",
+        type=int,
+        default=SHOW_PROBLEMS,
+        metavar="N",
+        help=f"list at most N problems, then '… and M more' (default {SHOW_PROBLEMS})",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="load and lint the rules; print every problem as file:line")
     c.add_argument("rules_dir", nargs="?", help="rules folder (default: --rules)")
@@ -38,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--check-readme", metavar="README", help="exit 1 if this file's catalogue section is out of date")
     c = sub.add_parser("evaluate", help="evaluate an answers file (YAML or JSON)")
     c.add_argument("answers_file")
-    c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: the file's as_of, else today)")
+    c.add_argument("--as-of", type=_as_of, help="YYYY-MM-DD (default: the file's as_of, else today)")
     c.add_argument("--format", choices=list(EXPORTS), default="json")
     c.add_argument("-o", "--output", help="write to this file (required for xlsx, docx, pdf)")
     c = sub.add_parser("schema", help="JSON Schema of the rule files (for editor autocompletion)")
@@ -65,6 +76,19 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _as_of(text: str) -> date:
+    day = read_as_of(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"{as_of_problem(text)}; use a date from {EARLIEST} to {LATEST}")
+    return day
+
+
+def _say(text: str) -> None:
+    """Print to stderr, each line bounded and with control characters written out."""
+    for line in text.splitlines() or [""]:
+        print(printable(line, 2_000), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     from ._refs import RefError
     from .store import StoreError
@@ -76,20 +100,36 @@ def main(argv: list[str] | None = None) -> int:
         args.new, extra = extra[0], []
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    limit = max(1, args.max_problems)
     try:
         return int(_COMMANDS[args.command](args))
     except (StoreError, RefError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        _say(f"error: {err}")
         return 1
     except RulebookError as err:
-        print(str(err), file=sys.stderr)
+        _say(err.report(limit))
         return 1
     except AnswersError as err:
-        print(str(err), file=sys.stderr)
+        _say("\n".join(shown_and_more(err.problems, limit + 1)))  # + its own "… and N more"
         return 1
     except OSError as err:
-        print(f"{err.filename or ''}: {err.strerror}", file=sys.stderr)
+        name = err.filename if err.filename is not None else ""
+        _say(f"{quote(str(name), 200) if name else 'error'}: {err.strerror or err}")
         return 1
+    except _Refused as err:
+        _say(str(err))
+        return err.code
+    except Exception as err:  # noqa: BLE001 - the boundary: a bug is reported in one line, not a traceback
+        _say(f"internal error ({type(err).__name__}); please report it with the command you ran")
+        return 3
+
+
+class _Refused(Exception):
+    """A message for the user and the exit code (1 problem found, 2 usage)."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _book(args: argparse.Namespace) -> Rulebook:
@@ -107,10 +147,10 @@ def _check(args: argparse.Namespace) -> int:
         print(json.dumps([p.to_dict() for p in report.problems], indent=2))
         return 0 if book is not None else 1
     if book is None:
-        print(str(report), file=sys.stderr)
+        _say(report.report(max(1, args.max_problems)))
         return 1
-    for p in report.problems:
-        print(f"warning: {p}", file=sys.stderr)
+    for line in shown_and_more([str(p) for p in report.problems], max(1, args.max_problems), report.total):
+        _say(f"warning: {line}")
     print(
         f"{folder}: clean — {len(book.questions)} questions, {len(book.obligations)} obligations, "
         f"{len(book.sources)} sources, {len(book.meta.topics)} topics; version {book.meta.version}, "
@@ -125,7 +165,12 @@ def _catalogue(args: argparse.Namespace) -> int:
     book = _book(args)
     if args.write_readme or args.check_readme:
         path = Path(args.write_readme or args.check_readme)
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            raise _Refused(
+                f"{path}: not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset {err.start}) — save it as UTF-8"
+            ) from None
         if CATALOGUE_START not in text or CATALOGUE_END not in text:
             print(f"{path}: no {CATALOGUE_START} … {CATALOGUE_END} section", file=sys.stderr)
             return 1
@@ -146,24 +191,29 @@ def _catalogue(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from .answers import parse_answers
+    from .answers import MAX_ANSWERS_BYTES, parse_answers
     from .engine import evaluate
 
     book = _book(args)
     path = Path(args.answers_file)
-    parsed = parse_answers(book, path.read_bytes(), path.as_posix())
+    with path.open("rb") as fh:  # at most one byte over the limit: /dev/zero is refused, not read
+        raw = fh.read(MAX_ANSWERS_BYTES + 1)
+    parsed = parse_answers(book, raw, path.as_posix(), max(1, args.max_problems))
     for warning in parsed.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        _say(f"warning: {warning}")
     as_of = args.as_of or parsed.as_of or date.today()
     outcome = evaluate(book, parsed.answers, as_of)
     fmt = EXPORTS[args.format]
     data = fmt.render(outcome, book, None)
     if args.output:
         out = Path(args.output)
-        if isinstance(data, bytes):
-            out.write_bytes(data)
-        else:
-            out.write_text(data, encoding="utf-8")
+        try:
+            if isinstance(data, bytes):
+                out.write_bytes(data)
+            else:
+                out.write_text(data, encoding="utf-8")
+        except OSError as err:
+            raise _Refused(f"{out}: cannot write the file ({err.strerror or err})") from None
         print(f"{out}: {fmt.label}, {len(outcome.applicable)} obligations apply as of {as_of}", file=sys.stderr)
     elif isinstance(data, bytes):
         print(f"--format {args.format} is binary: give -o FILE", file=sys.stderr)
@@ -200,6 +250,11 @@ def _graph(args: argparse.Namespace) -> int:
 
     book = _book(args)
     topics = set(args.topic) if args.topic else None
+    unknown = sorted(topics - set(book.meta.topics)) if topics else []
+    if unknown:
+        raise _Refused(
+            f"unknown topic {', '.join(quote(t) for t in unknown)} — topics are: {', '.join(book.meta.topics)}", 2
+        )
     sys.stdout.write(to_dot(book, topics) if args.format == "dot" else to_mermaid(book, topics))
     return 0
 
@@ -209,6 +264,8 @@ def _test(args: argparse.Namespace) -> int:
 
     book = _book(args)
     folder = Path(args.scenarios)
+    if not folder.is_dir():
+        raise _Refused(f"{folder}: scenarios folder not found — pass the folder that holds the scenario files", 2)
     scenarios = load_scenarios(folder.glob("*.yaml"), book)
     failed = 0
     outcomes = {}

@@ -21,6 +21,8 @@ __all__ = ["COMPLEMENT", "SAT_LEAF", "satisfiable"]
 LIMIT = 512
 Domains = Mapping[str, frozenset[str]]  # determination id → its value ids
 _NONE: Domains = {}
+EXPANSIONS = 8
+"""Most question `when`s one check conjoins before it answers "maybe"."""
 
 
 @dataclass(frozen=True)
@@ -213,21 +215,69 @@ def satisfiable(
     if terms is None:
         return True
     for term in terms:
-        if _term_ok(term, questions, frozenset(), determinations):
+        if _term_ok(term, questions, determinations):
             return True
     return False
 
 
-def _term_ok(term: Term, questions: dict[str, Question], seen: frozenset[str], dets: Domains) -> bool:
-    """Conjoin the `when` of every question this term needs answered; any survivor is enough."""
-    for qid, c in term.items():
-        q = questions.get(qid)
-        if c.needs_value and q is not None and q.when is not None and qid not in seen:
-            relevance = _dnf(q.when, questions, False, dets)
-            if relevance is None:
-                return True
-            combined = _and([term], relevance)  # _and copies the term; _C is frozen, so no deep copy
-            if combined is None:
-                return True
-            return any(_term_ok(t, questions, seen | {qid}, dets) for t in combined)
-    return True
+# question `when` → its normal form, for the question map (and determinations) last asked
+# about: a lint asks about the same `when`s thousands of times. Only one map is kept (a new
+# rulebook starts afresh), and entries hold the `when` they are keyed by, so ids are never reused.
+_RELEVANCE: dict[int, tuple[object, list[Term] | None]] = {}
+_RELEVANCE_OF: list[object] = [None, None]
+
+
+def _relevance(q: Question, questions: dict[str, Question], dets: Domains) -> list[Term] | None:
+    if _RELEVANCE_OF[0] is not questions or _RELEVANCE_OF[1] is not dets:
+        _RELEVANCE.clear()
+        _RELEVANCE_OF[:] = [questions, dets]
+    hit = _RELEVANCE.get(id(q.when))
+    if hit is not None and hit[0] is q.when:
+        return hit[1]
+    terms = _dnf(q.when, questions, False, dets) if q.when is not None else [{}]
+    _RELEVANCE[id(q.when)] = (q.when, terms)
+    return terms
+
+
+def _term_ok(term: Term, questions: dict[str, Question], dets: Domains) -> bool:
+    """Conjoin the `when` of every question this term needs answered; any survivor is enough.
+
+    Depth-first over a stack, not by recursion: a chain of thousands of questions, each asked
+    only after the one before, must not overflow the interpreter's stack. Each stack entry
+    carries the questions still to look at, so a step costs the size of one `when`, not of
+    the whole term. After ``EXPANSIONS`` `when`s the answer is "maybe" (satisfiable): a
+    chain's cost is then linear in its length instead of cubic.
+    """
+    stack: list[tuple[Term, frozenset[str], list[str]]] = [(term, frozenset(), list(reversed(term)))]
+    budget = EXPANSIONS
+    while stack:
+        term, seen, todo = stack.pop()
+        found: Question | None = None
+        while todo:
+            qid = todo.pop()
+            q = questions.get(qid)
+            if q is not None and q.when is not None and qid not in seen and term[qid].needs_value:
+                found = q
+                break
+        if found is None or found.when is None:
+            return True
+        budget -= 1
+        if budget < 0:
+            return True
+        relevance = _relevance(found, questions, dets)
+        if relevance is None or len(relevance) > LIMIT:
+            return True
+        now_seen = seen | {found.id}
+        for extra in reversed(relevance):
+            merged = dict(term)  # _C is frozen: a shallow copy is enough
+            for qid, c in extra.items():
+                if qid in merged:
+                    both = merged[qid].merge(c)
+                    if both is None:
+                        break
+                    merged[qid] = both
+                else:
+                    merged[qid] = c
+            else:
+                stack.append((merged, now_seen, todo + list(reversed(extra))))
+    return False

@@ -33,6 +33,8 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
+from ._quote import quote
+
 try:
     from yaml import _yaml as _libyaml
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
@@ -195,11 +197,42 @@ def _tag(loader: Any, event: Any, kind: type[Node], value: str | None) -> str:
     return str(tag)
 
 
+# C0 controls other than tab and newline, DEL and C1 controls: refused in parsed values and
+# keys too, where YAML escapes ("\0", "\x0b", "\e") put them past the reader's own check.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+# What a malformed typed scalar was meant to be, and how to write it instead.
+_KINDS = {
+    "tag:yaml.org,2002:timestamp": ("date", "write YYYY-MM-DD"),
+    "tag:yaml.org,2002:int": ("whole number", "write digits only, at most 4,300 of them"),
+    "tag:yaml.org,2002:float": ("number", "write digits with one decimal point, e.g. 2.5"),
+    "tag:yaml.org,2002:bool": ("boolean", "write true or false"),
+}
+
+
 def _scalar(loader: Any, event: Any, tag: str) -> Any:
+    line = event.start_mark.line + 1
     if tag == _STR:
+        if event.style == '"':  # only escapes in double quotes can produce what the reader refuses raw
+            _refuse_controls(event.value, line)
         return event.value
     node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
-    return loader.construct_object(node)
+    try:
+        return loader.construct_object(node)
+    except Exception:  # noqa: BLE001 - any failure to build a scalar is the author's typo, not a crash
+        kind, hint = _KINDS.get(tag, ("value", "write plain text, a number, a date or true/false"))
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise YamlProblem(f"{quote(event.value)} is not {article} valid {kind}", line, hint) from None
+
+
+def _refuse_controls(text: str, line: int) -> None:
+    found = _CONTROL.search(text)
+    if found is not None:
+        raise YamlProblem(
+            f"special characters are not allowed (found U+{ord(found.group()):04X})",
+            line,
+            "remove it; save the file as plain UTF-8 text",
+        )
 
 
 def _value(loader: Any, path: LinePath, lines: dict[LinePath, int], depth: int) -> Any:
@@ -239,7 +272,7 @@ def _value(loader: Any, path: LinePath, lines: dict[LinePath, int], depth: int) 
         if not isinstance(key, (str, int)):
             key = str(key_event.value)
         if key in result:
-            raise YamlProblem(f"duplicate key '{key}'", key_line, "each key may appear once")
+            raise YamlProblem(f"duplicate key {quote(key)}", key_line, "each key may appear once")
         result[key] = _value(loader, (*path, key), lines, depth + 1)
         lines[(*path, key)] = key_line
     loader.get_event()

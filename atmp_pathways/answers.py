@@ -25,14 +25,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ._dates import as_of_problem, read_as_of
+from ._quote import quote
 from ._yaml import YamlProblem, decode_text, parse_yaml
 from .engine import validate_answers
-from .errors import AnswersError
+from .errors import SHOW_PROBLEMS, AnswersError
 from .models import KINDS, AnswerValue, Rulebook
 
 __all__ = [
     "MAX_ANSWERS_BYTES",
     "MAX_TOKEN_CHARS",
+    "SHOW_LINK_PROBLEMS",
     "AnswersFile",
     "decode_answers",
     "dump_answers",
@@ -41,6 +44,8 @@ __all__ = [
 ]
 
 MAX_ANSWERS_BYTES = 256 * 1024
+SHOW_LINK_PROBLEMS = 20
+"""Problems a page shows for a link or an uploaded file, then "… and N more"."""
 MAX_TOKEN_CHARS = 16_000
 """Longest share token (``?a=...``) we try to decode; longer ones are refused unread."""
 
@@ -52,8 +57,9 @@ class AnswersFile:
     warnings: list[str] = field(default_factory=list)
 
 
-def parse_answers(book: Rulebook, raw: bytes, name: str = "answers file") -> AnswersFile:
-    """Parse and validate an answers file; raise ``AnswersError`` listing every problem."""
+def parse_answers(book: Rulebook, raw: bytes, name: str = "answers file", limit: int = SHOW_PROBLEMS) -> AnswersFile:
+    """Parse and validate an answers file; raise ``AnswersError`` listing every problem
+    (the first ``limit``, then "… and N more")."""
     try:
         text = decode_text(raw, MAX_ANSWERS_BYTES)
         data, _ = parse_yaml(text, name)  # JSON is YAML too, and goes through the same guards
@@ -67,22 +73,20 @@ def parse_answers(book: Rulebook, raw: bytes, name: str = "answers file") -> Ans
     as_of = None
     warnings: list[str] = []
     if "answers" in data and isinstance(data["answers"], dict):
-        raw_as_of = data.get("as_of")
-        if isinstance(raw_as_of, date):
-            as_of = raw_as_of
-        elif isinstance(raw_as_of, str):
-            try:
-                as_of = date.fromisoformat(raw_as_of)
-            except ValueError:
-                raise AnswersError([f"{name}: as_of {raw_as_of!r} is not a date (YYYY-MM-DD)"]) from None
+        if data.get("as_of") is not None:
+            problem = as_of_problem(data["as_of"])
+            as_of = read_as_of(data["as_of"])
+            if problem is not None:
+                warnings.append(f"The date in the {name}, {problem}, was not used; the answers were.")
         stamp = data.get("ruleset")
         if isinstance(stamp, dict) and stamp.get("version") not in (None, book.meta.version):
             warnings.append(
-                f"The file was saved with rules version {stamp.get('version')}; these rules are {book.meta.version}."
+                f"The file was saved with rules version {quote(stamp.get('version'), 40)}; "
+                f"these rules are {book.meta.version}."
             )
         data = data["answers"]
     answers = {str(k): _coerce(book, str(k), v) for k, v in data.items()}
-    problems = validate_answers(book, answers)
+    problems = validate_answers(book, answers, limit)
     if problems:
         raise AnswersError([f"{name}: {p}" for p in problems])
     return AnswersFile(answers, as_of, warnings)
@@ -140,6 +144,6 @@ def decode_answers(book: Rulebook, token: str) -> AnswersFile:
         raise unreadable from None
     if len(raw) > MAX_ANSWERS_BYTES or inflater.unconsumed_tail:
         raise AnswersError(["link: the answers in the link are too big"])
-    if not inflater.eof:
+    if not inflater.eof or inflater.unused_data:  # trailing bytes: a token has one spelling
         raise unreadable
-    return parse_answers(book, raw, name="link")
+    return parse_answers(book, raw, name="link", limit=SHOW_LINK_PROBLEMS)

@@ -19,8 +19,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Literal
 
+from ._quote import describe_id, shown_and_more
 from .conclusions import conclusions
-from .errors import AnswersError, did_you_mean
+from .errors import SHOW_PROBLEMS, AnswersError, did_you_mean
 from .explain import explain, first_failure
 from .logic import NA, UNKNOWN, Tri, Values, evaluate_condition, resolve, undecided
 from .models import KINDS, AnswerValue, Obligation, Question, Rulebook
@@ -38,19 +39,29 @@ def question_order(book: Rulebook) -> tuple[Question, ...]:
     return book.plan.order
 
 
-def validate_answers(book: Rulebook, answers: Mapping[str, object]) -> list[str]:
-    """Every problem with ``answers`` as a plain sentence; [] when they fit the rulebook."""
-    problems = []
+def validate_answers(book: Rulebook, answers: Mapping[str, object], limit: int = SHOW_PROBLEMS) -> list[str]:
+    """Every problem with ``answers`` as a plain sentence; [] when they fit the rulebook.
+
+    At most ``limit`` sentences, then "… and N more": a did-you-mean is only worked out for
+    problems that are shown, and values are quoted cut short (see ``_quote``).
+    """
+    problems: list[str] = []
+    extra = 0
     for qid, value in answers.items():
         q = book.questions_by_id.get(qid)
+        if len(problems) >= limit:  # counted, not worded: no did-you-mean for problems not shown
+            extra += q is None or bool(KINDS[q.kind].validate(qid, value, book.choices(q)))
+            continue
         if q is None:
-            hint = did_you_mean(str(qid), book.questions_by_id)
+            shown = describe_id(qid, "question")
+            hint = did_you_mean(str(qid), book.questions_by_id) if shown.startswith("'") else ""
             problems.append(
-                f"Answer given for unknown question '{qid}'." + (f" {hint[:1].upper()}{hint[1:]}" if hint else "")
+                f"Answer given for {'unknown question ' if shown.startswith(chr(39)) else ''}{shown}."
+                + (f" {hint[:1].upper()}{hint[1:]}" if hint else "")
             )
             continue
         problems += KINDS[q.kind].validate(qid, value, book.choices(q))
-    return problems
+    return shown_and_more(problems, limit, len(problems) + extra)
 
 
 def _check(book: Rulebook, answers: Mapping[str, AnswerValue]) -> None:

@@ -18,7 +18,18 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-__all__ = ["AnswersError", "Problem", "RulebookError", "Severity", "closest", "did_you_mean"]
+from ._quote import shown_and_more
+
+__all__ = [
+    "MAX_PROBLEMS",
+    "SHOW_PROBLEMS",
+    "AnswersError",
+    "Problem",
+    "RulebookError",
+    "Severity",
+    "closest",
+    "did_you_mean",
+]
 
 Severity = Literal["error", "warning"]
 
@@ -56,21 +67,41 @@ class Problem:
         return asdict(self)
 
 
-class RulebookError(Exception):
-    """Every problem found in a rulebook, reported together."""
+MAX_PROBLEMS = 1_000
+"""Most problems kept from one load; the rest are counted ("… and N more"), so a hostile
+folder with 60 000 bad items cannot produce hundreds of megabytes of messages."""
 
-    def __init__(self, problems: Iterable[Problem], root: str = "rules/") -> None:
-        self.problems = sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.where, p.message))
+SHOW_PROBLEMS = 200
+"""Problems ``str(RulebookError)`` lists (the CLI's ``--max-problems``; the app shows fewer)."""
+
+
+class RulebookError(Exception):
+    """Every problem found in a rulebook, reported together (the first ``MAX_PROBLEMS``;
+    ``omitted`` counts the others)."""
+
+    def __init__(self, problems: Iterable[Problem], root: str = "rules/", omitted: int = 0) -> None:
+        ordered = sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.where, p.message))
+        self.problems = ordered[:MAX_PROBLEMS]
+        self.omitted = omitted + len(ordered) - len(self.problems)
         self.root = root
-        super().__init__(str(self))
+        super().__init__(self.report(SHOW_PROBLEMS))
+
+    @property
+    def total(self) -> int:
+        return len(self.problems) + self.omitted
 
     def __str__(self) -> str:
+        return str(self.args[0])
+
+    def report(self, limit: int = SHOW_PROBLEMS) -> str:
+        """The first ``limit`` problems, one per line, "… and N more", and a summary line."""
         files = {p.path for p in self.problems}
-        lines = [str(p) for p in self.problems]
-        noun = "problem" if len(self.problems) == 1 else "problems"
+        lines = shown_and_more([str(p) for p in self.problems[:limit]], limit, self.total)
+        noun = "problem" if self.total == 1 else "problems"
         fnoun = "file" if len(files) == 1 else "files"
+        in_files = f"{len(files)} or more {fnoun}" if self.omitted else f"{len(files)} {fnoun}"
         lines.append(
-            f"{len(self.problems)} {noun} in {len(files)} {fnoun} under {self.root}. "
+            f"{self.total:,} {noun} in {in_files} under {self.root}. "
             "Fix them, then run `python -m atmp_pathways check`."
         )
         return "\n".join(lines)

@@ -20,9 +20,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ._checks import build_rulebook, check_references
-from ._files import FileData, format_path
-from ._yaml import LinePath, YamlProblem, decode_text, parse_yaml
-from .errors import Problem, RulebookError, did_you_mean
+from ._files import FileData, UnsafeFile, format_path, read_inside
+from ._quote import quote
+from ._yaml import MAX_BYTES, LinePath, YamlProblem, decode_text, parse_yaml
+from .errors import MAX_PROBLEMS, Problem, RulebookError, did_you_mean
 from .models import DataFile, Rulebook, RulebookMeta, SourcesFile, TopicFile
 
 __all__ = ["RULES_DIR", "check_rulebook", "display_path", "load_rulebook"]
@@ -69,7 +70,11 @@ def _load(root: Path) -> tuple[Rulebook | None, list[Problem]]:
     def read(path: Path, model: type[M]) -> FileData[M] | None:
         shown = display_path(path)
         try:
-            raw = path.read_bytes()
+            raw = read_inside(root, path, MAX_BYTES)
+        except UnsafeFile as err:
+            problems.append(Problem(shown, None, "", err.message, err.hint, code="unreadable"))
+            unreadable.append(shown)
+            return None
         except OSError as err:
             problems.append(
                 Problem(shown, None, "", f"cannot read file ({err.strerror})", "check the path", code="unreadable")
@@ -210,7 +215,7 @@ def display_path(path: Path) -> str:
 
 def _schema_problems(shown: str, err: ValidationError, lines: dict[LinePath, int], data: Any) -> list[Problem]:
     out = []
-    for e in err.errors():
+    for e in err.errors(include_url=False)[:MAX_PROBLEMS]:
         loc: LinePath = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         kind = e["type"]
         line = None
@@ -224,7 +229,7 @@ def _schema_problems(shown: str, err: ValidationError, lines: dict[LinePath, int
         if kind == "extra_forbidden":
             key = loc[-1]
             allowed = _allowed_keys(err, loc)
-            message = f"unexpected key '{key}'"
+            message = f"unexpected key {quote(key)}"
             hint = did_you_mean(str(key), allowed) or (
                 f"allowed keys: {', '.join(allowed)}" if allowed else "remove it"
             )
@@ -239,20 +244,20 @@ def _schema_problems(shown: str, err: ValidationError, lines: dict[LinePath, int
             message = f"expected text, got the boolean {str(value).lower()}"
             hint = "quote it if you meant text, e.g. 'NO' for Norway"
         elif kind == "bool_type" and isinstance(value, str):
-            message = f"expected true or false, got '{value}'"
+            message = f"expected true or false, got {quote(value)}"
             hint = "write true or false (yes/no/on/off are not booleans here)"
         elif kind in ("date_type", "date_from_datetime_parsing", "date_parsing"):
-            message = f"expected a date, got {value!r}"
+            message = f"expected a date, got {quote(value)}"
             hint = "write an ISO date such as 2027-08-07, unquoted"
         elif (
             kind == "string_pattern_mismatch"
             and loc
             and loc[-1] in ("id", "source", "question", "actor", "phase", "list", "table")
         ):
-            message = f"'{value}' is not a valid id"
+            message = f"{quote(value)} is not a valid id"
             hint = "ids are lower_snake_case: a letter, then letters, digits or _"
         elif kind == "literal_error":
-            message = f"'{value}' is not allowed here"
+            message = f"{quote(value)} is not allowed here"
             expected = e.get("ctx", {}).get("expected", "")
             hint = f"use one of {expected}" if expected else ""
         elif kind == "value_error":

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ._quote import quote
 from .errors import did_you_mean
 
 if TYPE_CHECKING:
@@ -127,24 +128,26 @@ class KindSpec:
 
 
 def _validate_yes_no(qid: str, value: object, choices: Mapping[str, str]) -> list[str]:
-    return [] if isinstance(value, bool) else [f"'{qid}' needs true or false, got {value!r}."]
+    return [] if isinstance(value, bool) else [f"'{qid}' needs true or false, got {quote(value)}."]
 
 
 def _validate_one_of(qid: str, value: object, choices: Mapping[str, str]) -> list[str]:
     if isinstance(value, str) and value in choices:
         return []
-    hint = did_you_mean(value, choices) if isinstance(value, str) else ""
-    return [f"'{qid}' needs one of {', '.join(choices)}; got {value!r}." + (f" {hint}" if hint else "")]
+    hint = did_you_mean(value, choices) if isinstance(value, str) and len(value) <= 64 else ""
+    listed = ", ".join(list(choices)[:12]) + ("…" if len(choices) > 12 else "")
+    return [f"'{qid}' needs one of {listed}; got {quote(value)}." + (f" {hint}" if hint else "")]
 
 
 def _validate_many_of(qid: str, value: object, choices: Mapping[str, str]) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        return [f"'{qid}' needs a list of choices, got {value!r}."]
+        return [f"'{qid}' needs a list of choices, got {quote(value)}."]
     problems = []
     bad = [v for v in value if v not in choices]
     if bad:
         shown = ", ".join(list(choices)[:12]) + ("…" if len(choices) > 12 else "")
-        problems.append(f"'{qid}': {', '.join(repr(b) for b in bad)} not among its choices ({shown}).")
+        listed = ", ".join(quote(b, 40) for b in bad[:5]) + (f" and {len(bad) - 5:,} more" if len(bad) > 5 else "")
+        problems.append(f"'{qid}': {listed} not among its choices ({shown}).")
     if len(set(value)) != len(value):
         problems.append(f"'{qid}' lists a choice twice.")
     return problems
@@ -153,7 +156,7 @@ def _validate_many_of(qid: str, value: object, choices: Mapping[str, str]) -> li
 def _validate_date(qid: str, value: object, choices: Mapping[str, str]) -> list[str]:
     if isinstance(value, date) and not isinstance(value, bool):
         return []
-    return [f"'{qid}' needs a date (YYYY-MM-DD), got {value!r}."]
+    return [f"'{qid}' needs a date (YYYY-MM-DD), got {quote(value)}."]
 
 
 def _same(value: object) -> object:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from ._defuse import lead_length
 from .engine import question_order
 from .models import LEGAL_STATUSES, VERIFICATIONS, AnswerValue, Rulebook
 from .outcome import Finding, Outcome, ResolvedCitation
@@ -306,6 +307,9 @@ def escape_markdown(text: str, *, streamlit: bool = False, block: bool = False) 
     if streamlit:
         return _ST.sub(r"\\\1", text).replace("\r", "").replace("\n", "  \n")
     flat = _MD.sub(r"\\\1", " ".join(text.split()))
+    flat = flat[lead_length(flat) :]  # a zero-width or control character must not hide what follows
+    if flat.startswith(("=", "+", "-", "@")):  # a formula if the text is pasted into a spreadsheet
+        return "\\" + flat
     return _MD_LEAD.sub(r"\1\\", flat, count=1) if block else flat
 
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ._yaml import LinePath, YamlProblem, decode_text, parse_yaml
+from ._files import UnsafeFile, read_inside
+from ._quote import describe_id, quote
+from ._yaml import MAX_BYTES, LinePath, YamlProblem, decode_text, parse_yaml
 from .answers import _coerce
 from .engine import evaluate, next_question, validate_answers
 from .errors import Problem, RulebookError, did_you_mean
@@ -70,9 +72,17 @@ class _At:
 def _read_file(path: Path, book: Rulebook, problems: list[Problem]) -> list[Scenario]:
     shown = path.as_posix()
     try:
-        data, lines = parse_yaml(decode_text(path.read_bytes()), shown)
+        data, lines = parse_yaml(decode_text(read_inside(path.parent, path, MAX_BYTES)), shown)
     except YamlProblem as err:
         problems.append(Problem(shown, err.line, "", err.message, err.hint, code="yaml_syntax"))
+        return []
+    except UnsafeFile as err:
+        problems.append(Problem(shown, None, "", err.message, err.hint, code="unreadable"))
+        return []
+    except OSError as err:
+        problems.append(
+            Problem(shown, None, "", f"cannot read file ({err.strerror})", "check the path", code="unreadable")
+        )
         return []
     at = _At(shown, lines, problems)
     if not isinstance(data, list):
@@ -114,7 +124,9 @@ def _read_scenario(at: _At, i: int, raw: object, book: Rulebook) -> Scenario | N
         asked = _ids(at, i, "asked", asked, book.questions_by_id, "question")
     as_of = raw.get("as_of")
     if as_of is not None and not isinstance(as_of, date):
-        at.add((i, "as_of"), line, f"{where}.as_of", f"expected a date, got {as_of!r}", "write YYYY-MM-DD unquoted")
+        at.add(
+            (i, "as_of"), line, f"{where}.as_of", f"expected a date, got {quote(as_of)}", "write YYYY-MM-DD unquoted"
+        )
         as_of = None
     expected = {k: v for k, v in expect.items() if v is not None}
     determinations = _determinations(at, i, raw.get("determinations") or {}, book)
@@ -157,8 +169,8 @@ def _ids(at: _At, i: int, key: str, ids: object, known: Mapping[str, object], wh
                 (i, key, j),
                 line,
                 f"{where}[{j}]",
-                f"unknown {what} '{ident}'",
-                did_you_mean(ident, known),
+                f"unknown {what} {describe_id(ident, what)}",
+                did_you_mean(ident, known) if len(ident) <= 64 else "",
                 "unknown_ref",
             )
     return tuple(ids)

@@ -1,6 +1,6 @@
 """``python -m bench`` (= ``make bench``): run every benchmark, print a table, write BENCHMARKS.md.
 
-Options: ``--only engine,hostile,exports,app,browser,store``, ``--sizes 1000,10000,50000``,
+Options: ``--only engine,chain,hostile,exports,app,browser,store``, ``--sizes 1000,10000,50000``,
 ``--runs 7``, ``--no-write``.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from ._util import Row, fmt_time, machine
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("engine", "hostile", "exports", "app", "browser", "store")
+SECTIONS = ("engine", "chain", "hostile", "exports", "app", "browser", "store")
 
 
 def _hostile() -> list[Row]:
@@ -118,6 +118,9 @@ def _markdown(rows: list[Row], info: dict[str, str], took: float, argv: str) -> 
         "greedy walk that maximises the applicable obligations (every item chosen in many_of questions). "
         "Growth: least-squares line through (graph nodes, seconds); linear when R² ≥ 0.98 and the per-node "
         "cost of the largest book is at most 1.5× that of the next.",
+        "* **Chain.** `load_rulebook` once per size on `bench/chain.py`'s folder: n yes/no questions, each asked "
+        "only when the one before is answered yes, and one obligation at the end (the satisfiability check's "
+        "worst shape). Linear-ish: the time per question of the longest chain is at most 3× the shortest's.",
         "* **Hostile input.** Each payload of `tests/test_hostile.py`, as a rule file in a copy of the toy rules "
         "and as an answers file; the time to refusal.",
         "* **Exports.** `EXPORTS[fmt].render(outcome, book, stamp)`, median of 5, on the largest realistic outcome.",
@@ -186,6 +189,10 @@ def main() -> None:
             from . import engine
 
             rows += _run_section(name, lambda: engine.run(sizes, runs=args.runs))
+        elif name == "chain":
+            from . import chain
+
+            rows += _run_section(name, chain.run)
         elif name == "hostile":
             rows += _run_section(name, _hostile)
         elif name == "exports":

@@ -223,3 +223,64 @@ def test_real_rules_journey_from_a_share_link_and_screenshot(real_server: str, t
         target.parent.mkdir(exist_ok=True)
         page.screenshot(path=str(target))
     assert target.read_bytes().startswith(b"\x89PNG") and target.stat().st_size > 50_000
+
+
+def _raw_token(raw: bytes) -> str:
+    """A share token made by hand, as an attacker would (not through encode_answers)."""
+    import base64
+    import zlib
+
+    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii").rstrip("=")
+
+
+def _assert_no_leak(page: sync_api.Page) -> str:
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body and 'File "' not in body, body[:2000]
+    assert str(ROOT) not in body and "site-packages" not in body, body[:2000]
+    assert page.locator('[data-testid="stException"]').count() == 0
+    return body
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (b"product_type: 2026-02-30\n", "is not a valid date"),
+        (b'{"answers": {"widget_colour": "' + b"x" * 250_000 + b'"}}', "needs one of red, blue, green"),
+    ],
+    ids=["impossible_date", "quarter_million_characters"],
+)
+def test_a_hostile_link_shows_the_apps_warning_and_the_page_stays_responsive(
+    server: str, raw: bytes, shown: str
+) -> None:
+    expect = sync_api.expect
+    token = _raw_token(raw)
+    assert len(token) < 1_000, "a short link"
+    with _page() as page:
+        page.goto(f"{server}/?{URL_PARAM}={token}")
+        warning = page.locator('[data-testid="stAlertContentWarning"]').first
+        expect(warning).to_contain_text("could not be used, so the wizard starts empty", timeout=TIMEOUT_MS)
+        expect(warning).to_contain_text(shown)
+        _settle(page)
+        body = _assert_no_leak(page)
+        assert len(body) < 20_000, f"the page echoes {len(body):,} characters"
+        # Responsive: a follow-up click works (before: the tab froze for 25–30 s laying out one word).
+        _button(page, "Start").click()
+        expect(page.get_by_role("heading", name="Do you make widgets?")).to_be_visible(timeout=TIMEOUT_MS)
+        _assert_no_leak(page)
+
+
+def test_a_far_future_as_of_survives_the_widget_and_the_rule_map(server: str) -> None:
+    expect = sync_api.expect
+    with _page() as page:
+        page.goto(f"{server}/?as_of=2038-01-19")
+        expect(page.locator('[data-testid="stDateInput"] input').first).to_have_value("2038-01-19", timeout=TIMEOUT_MS)
+        _settle(page)
+        page.get_by_role("link", name="Rule map").click()
+        expect(page.get_by_text("Source registry")).to_be_visible()
+        page.wait_for_url(re.compile(r"/rule-map\?(.*&)?as_of=2038-01-19"))
+        page.goto(f"{server}/?as_of=2200-01-01")
+        expect(page.locator('[data-testid="stAlertContentWarning"]').first).to_contain_text(
+            "The date in the page address, 2200-01-01 is outside 1990-01-01 … 2100-12-31, was not used",
+            timeout=TIMEOUT_MS,
+        )
+        _assert_no_leak(page)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from atmp_pathways import RulebookError, load_rulebook
+from atmp_pathways import load_rulebook
 from atmp_pathways.wizard import Wizard
 
-from . import rule_map, state, wizard
+from . import guard, rule_map, state, wizard
 
 __all__ = ["main", "rules_dir"]
 
@@ -70,23 +70,28 @@ def _wizard(root: Path) -> Wizard:
 def _wizard_or_stop() -> Wizard:
     try:
         return _wizard(rules_dir())
-    except RulebookError as err:
-        rule_map.render_rules_error(err)
+    except Exception as err:  # noqa: BLE001 - any failure: a clean page, never a traceback
+        guard.rules_error_page(err)
         st.stop()
 
 
 def _wizard_page() -> None:
-    wizard.render(_wizard_or_stop())
+    wiz = _wizard_or_stop()
+    guard.guarded("showing this page", lambda: wizard.render(wiz))
 
 
 def _rule_map_page() -> None:
     st.set_page_config(layout="wide")  # the graph and the source table need the room
     book = _wizard_or_stop().book
-    # Switching pages drops the query string: put ?a= back, so a refresh here keeps the answers
-    # (and a shared /rule-map?a=… link brings them to the wizard).
-    state.init_state(book)
-    state.sync_url()
-    rule_map.render(book)
+
+    def show() -> None:
+        # Switching pages drops the query string: put ?a= and ?as_of= back, so a refresh here
+        # keeps the answers and the date (and a shared /rule-map?a=… link brings them to the wizard).
+        state.init_state(book)
+        state.sync_url(keep_as_of=True)
+        rule_map.render(book)
+
+    guard.guarded("showing the rule map", show)
 
 
 _PAGES = (

@@ -7,7 +7,7 @@ import streamlit as st
 from atmp_pathways import Rulebook, lint_rulebook, to_dot
 from atmp_pathways.present import escape_markdown as _escape
 
-__all__ = ["render", "render_rules_error"]
+__all__ = ["render"]
 
 
 def escape_markdown(text: str) -> str:
@@ -61,12 +61,3 @@ def render(book: Rulebook) -> None:
         for s in book.sources
     ]
     st.dataframe(rows, hide_index=True, width="stretch", column_config={"url": st.column_config.LinkColumn("url")})
-
-
-def render_rules_error(err: Exception) -> None:
-    """The rules did not load: show every ``path:line`` problem, never a traceback."""
-    st.error(
-        "The rules could not be loaded, so the wizard is unavailable. Rule authors: fix these problems.",
-        icon=":material/error:",
-    )
-    st.code(str(err), language=None)

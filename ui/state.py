@@ -9,6 +9,7 @@ brings them back.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
@@ -16,18 +17,32 @@ from typing import Any, Literal
 import streamlit as st
 
 from atmp_pathways import AnswersError, Question, Rulebook, parse_answers
-from atmp_pathways.answers import MAX_ANSWERS_BYTES, decode_answers, encode_answers
+from atmp_pathways._dates import EARLIEST, LATEST, as_of_problem, read_as_of
+from atmp_pathways._quote import printable
+from atmp_pathways.answers import (
+    MAX_ANSWERS_BYTES,
+    SHOW_LINK_PROBLEMS,
+    AnswersFile,
+    decode_answers,
+    encode_answers,
+)
 from atmp_pathways.models import KINDS, AnswerValue
 from atmp_pathways.wizard import Wizard, WizardState
+
+from . import guard
 
 __all__ = [
     "URL_PARAM",
     "WIDGET_VALUES",
     "View",
     "answers",
+    "AS_OF_PARAM",
     "apply_answers_file",
     "as_of",
     "change_answer",
+    "confirm_file",
+    "keep_answers",
+    "pending_file",
     "current_question",
     "flash",
     "go_back",
@@ -41,6 +56,8 @@ __all__ = [
 ]
 
 URL_PARAM = "a"
+AS_OF_PARAM = "as_of"  # bound to the date widget (``bind="query-params"``)
+_log = logging.getLogger("atmp_pathways.app")
 View = Literal["start", "questions", "review", "results"]
 Flash = tuple[Literal["success", "warning", "error"], str, list[str]]
 
@@ -68,6 +85,14 @@ def init_state(book: Rulebook) -> None:
     st.session_state["editing"] = None
     st.session_state["return_to_review"] = False
     st.session_state["flashes"] = []
+    url_as_of = st.query_params.get(AS_OF_PARAM)
+    if url_as_of is not None and as_of_problem(url_as_of) is not None:
+        flash(
+            "warning",
+            f"The date in the page address, {as_of_problem(url_as_of)}, was not used: the law is shown as of "
+            f"today. Pick a date from {EARLIEST} to {LATEST}.",
+        )
+        del st.query_params[AS_OF_PARAM]
     token = st.query_params.get(URL_PARAM, "")
     if not token:
         return
@@ -76,19 +101,33 @@ def init_state(book: Rulebook) -> None:
     except AnswersError as err:
         flash("warning", "The answers in the page address could not be used, so the wizard starts empty.", err.problems)
         return
+    except Exception:  # noqa: BLE001 - the boundary: log the detail, show a reference
+        ref = guard.reference()
+        _log.exception("reading the answers in the page address failed (reference %s)", ref)
+        flash("warning", f"The answers in the page address could not be used (error reference {ref}).")
+        return
     st.session_state["answers"] = dict(loaded.answers)
     st.session_state["view"] = "questions"
+    if loaded.as_of is not None and read_as_of(url_as_of) is None:  # the same rule as for a file
+        st.session_state["as_of"] = loaded.as_of
     if loaded.warnings:
         flash("warning", "Answers restored from the page address.", loaded.warnings)
 
 
-def sync_url() -> None:
-    """Mirror the answers into ``?a=``, so a refresh or a shared link restores them."""
+def sync_url(keep_as_of: bool = False) -> None:
+    """Mirror the answers into ``?a=``, so a refresh or a shared link restores them.
+
+    ``keep_as_of``: on a page without the date widget (which binds ``?as_of=`` itself),
+    write the chosen date back too, so no page drops it from the address.
+    """
     token = encode_answers(answers())
     if token and st.query_params.get(URL_PARAM) != token:
         st.query_params[URL_PARAM] = token
     elif not token and URL_PARAM in st.query_params:
         del st.query_params[URL_PARAM]
+    chosen = st.session_state.get("as_of")
+    if keep_as_of and isinstance(chosen, date) and st.query_params.get(AS_OF_PARAM) != chosen.isoformat():
+        st.query_params[AS_OF_PARAM] = chosen.isoformat()
 
 
 def flash(kind: Literal["success", "warning", "error"], message: str, details: list[str] | None = None) -> None:
@@ -99,7 +138,7 @@ def flash(kind: Literal["success", "warning", "error"], message: str, details: l
 def pop_flashes() -> list[Flash]:
     flashes: list[Flash] = st.session_state.get("flashes", [])
     st.session_state["flashes"] = []
-    return flashes
+    return [(kind, message, guard.bounded_details(details)) for kind, message, details in flashes]
 
 
 def set_view(view: View) -> None:
@@ -213,22 +252,59 @@ def start_over() -> None:
 def apply_answers_file(book: Rulebook, raw: bytes, name: str) -> list[str]:
     """Load an answers file: replace the answers if it is valid, else keep them.
 
-    Returns the problems ([] on success); messages are queued with ``flash``.
+    A file with no answers is refused (it would silently erase everything); a file that
+    would replace answers already given waits for ``confirm_file`` (like Start over).
+    Returns the problems ([] on success or while waiting); messages are queued with ``flash``.
     """
+    shown = printable(name, 60)
     if len(raw) > MAX_ANSWERS_BYTES:
-        problems = [f"{name}: the file is {len(raw):,} bytes; answers files are at most {MAX_ANSWERS_BYTES:,} bytes."]
+        problems = [f"{shown}: the file is {len(raw):,} bytes; answers files are at most {MAX_ANSWERS_BYTES:,} bytes."]
     else:
         try:
-            loaded = parse_answers(book, raw, name=name)
+            loaded = parse_answers(book, raw, name=shown, limit=SHOW_LINK_PROBLEMS)
         except AnswersError as err:
             problems = err.problems
+        except Exception:  # noqa: BLE001 - the boundary: log the detail, show a reference
+            ref = guard.reference()
+            _log.exception("reading an uploaded answers file failed (reference %s)", ref)
+            problems = [f"{shown}: the file could not be read (error reference {ref})."]
         else:
-            st.session_state["answers"] = dict(loaded.answers)
-            if loaded.as_of is not None:
-                st.session_state["as_of"] = loaded.as_of
-            _clear_widgets()
-            set_view("questions")
-            flash("success", f"Loaded {len(loaded.answers)} answers from {name}.", loaded.warnings)
-            return []
-    flash("error", f"{name} was not loaded; your current answers are unchanged.", problems)
+            if not loaded.answers:
+                problems = [f"{shown}: the file has no answers."]
+            elif answers() and loaded.answers != answers():
+                st.session_state["pending_file"] = (shown, loaded)
+                return []
+            else:
+                _use_file(shown, loaded)
+                return []
+    flash("error", f"{shown} was not loaded; your current answers are unchanged.", problems)
     return problems
+
+
+def pending_file() -> tuple[str, AnswersFile] | None:
+    """A valid file waiting for the user to confirm it may replace the current answers."""
+    value: tuple[str, AnswersFile] | None = st.session_state.get("pending_file")
+    return value
+
+
+def confirm_file() -> None:
+    waiting = pending_file()
+    st.session_state["pending_file"] = None
+    if waiting is not None:
+        _use_file(*waiting)
+
+
+def keep_answers() -> None:
+    waiting = pending_file()
+    st.session_state["pending_file"] = None
+    if waiting is not None:
+        flash("success", f"{waiting[0]} was not loaded; your current answers are unchanged.")
+
+
+def _use_file(shown: str, loaded: AnswersFile) -> None:
+    st.session_state["answers"] = dict(loaded.answers)
+    if loaded.as_of is not None:
+        st.session_state["as_of"] = loaded.as_of
+    _clear_widgets()
+    set_view("questions")
+    flash("success", f"Loaded {len(loaded.answers)} answers from {shown}.", loaded.warnings)

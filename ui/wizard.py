@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from atmp_pathways import Question, Rulebook
+from atmp_pathways._dates import EARLIEST, LATEST
 from atmp_pathways.answers import MAX_ANSWERS_BYTES, dump_answers
 from atmp_pathways.models import AnswerValue
 from atmp_pathways.present import KEPT_NOT_USED, answer_label, markdown_link
@@ -58,6 +59,8 @@ def _as_of_input(where: DeltaGenerator) -> None:
     where.date_input(
         "Law as of",
         value=date.today(),
+        min_value=EARLIEST,  # explicit: Streamlit's default range (today ± 10 years) would
+        max_value=LATEST,  # silently replace a shared "as of 2038" link by today
         key="as_of",
         help="Obligations are evaluated as the rules stand on this date.",
         format="YYYY-MM-DD",
@@ -97,6 +100,17 @@ def _start(book: Rulebook) -> None:
         args=(book,),
         max_upload_size=1,
     )
+    waiting = state.pending_file()
+    if waiting is not None:
+        name, loaded = waiting
+        with st.container(border=True):
+            st.markdown(
+                f"Replace your **{len(state.answers())}** current answers with the **{len(loaded.answers)}** "
+                f"answers in {escape_markdown(name)}? Save your current answers first if you may need them."
+            )
+            row = st.container(horizontal=True)
+            row.button("Yes, replace my answers", key="confirm_file", type="primary", on_click=state.confirm_file)
+            row.button("Keep my answers", key="keep_answers", on_click=state.keep_answers)
 
 
 def _on_upload(book: Rulebook) -> None:
@@ -150,7 +164,15 @@ def _many_of(book: Rulebook, question: Question, label: str, key: str, stored: A
 
 def _date(book: Rulebook, question: Question, label: str, key: str, stored: AnswerValue | None) -> None:
     value = stored if isinstance(stored, date) else None
-    st.date_input(label, value=value, key=key, format="YYYY-MM-DD", label_visibility="collapsed")
+    st.date_input(
+        label,
+        value=value,
+        min_value=EARLIEST,
+        max_value=LATEST,
+        key=key,
+        format="YYYY-MM-DD",
+        label_visibility="collapsed",
+    )
 
 
 WIDGETS: dict[str, Widget] = {"yes_no": _yes_no, "one_of": _one_of, "many_of": _many_of, "date": _date}

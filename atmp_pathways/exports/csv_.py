@@ -14,22 +14,12 @@ import csv
 import io
 from datetime import datetime
 
+from .._defuse import FORMULA_START, defuse
 from ..models import Rulebook
 from ..outcome import Outcome
 from .outline import CSV_COLUMNS, checklist_rows
 
 __all__ = ["FORMULA_START", "defuse", "render"]
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def defuse(text: str) -> str:
-    """Prefix an apostrophe to text a spreadsheet would run as a formula.
-
-    >>> print(defuse("=SUM(1)"), defuse("plain"))
-    '=SUM(1) plain
-    """
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import functools
 import io
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -29,10 +30,13 @@ from .outline import Block, Bullets, Checklist, Facts, Heading, Label, Links, Pa
 
 __all__ = ["render"]
 
+_log = logging.getLogger(__name__)
+
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 FAMILY = "DejaVu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 BOX = "☐"
+REPLACEMENT = 0xFFFD  # "�", printed for a character the font has no glyph for
 _INK = (30, 30, 30)
 _GREY = (110, 110, 110)
 _BLUE = (5, 99, 193)
@@ -69,7 +73,9 @@ class _Glyphs(dict[int, str | None]):
         self.subset = subset
 
     def __missing__(self, code: int) -> str | None:
-        mapped = self.subset.pick(code)
+        mapped = self.subset.pick(code)  # a miss is recorded in the font's ``missing_glyphs``
+        if mapped is None:  # shown as a replacement mark, never silently dropped
+            mapped = self.subset.pick(REPLACEMENT)
         value = self[code] = None if mapped is None else chr(mapped)
         return value
 
@@ -325,6 +331,23 @@ def _block(out: _Text, b: Block) -> None:
 
 
 def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> bytes:
+    """The checklist as a PDF. A character the embedded font cannot show is printed as "�",
+    and the document then opens with a warning naming those characters (a second pass)."""
+    data, missing = _render(outcome, book, generated_at, "")
+    if not missing:
+        return data
+    listed = ", ".join(f"U+{c:04X}" for c in missing[:12]) + (
+        f" and {len(missing) - 12} more" if len(missing) > 12 else ""
+    )
+    notice = (
+        f"{len(missing)} character(s) in this checklist cannot be shown in this PDF's font and are "
+        f"printed as \ufffd ({listed}). The Markdown, Word and JSON exports keep the exact text."
+    )
+    _log.warning("PDF export: no glyph for %s", listed)
+    return _render(outcome, book, generated_at, notice)[0]
+
+
+def _render(outcome: Outcome, book: Rulebook, generated_at: datetime | None, notice: str) -> tuple[bytes, list[int]]:
     outcome = xml_safe(outcome)
     pdf = _Checklist(format="A4")
     _add_fonts(pdf)
@@ -339,6 +362,11 @@ def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = Non
     pdf.set_title(f"Checklist — {s.title} v{s.version}")
     pdf.set_creator("ATMP Pathways")
     pdf.add_page()
-    for block in outline(outcome, book, generated_at):
+    blocks = outline(outcome, book, generated_at)
+    if notice:  # after the title, the stamp and the disclaimer
+        blocks.insert(3, Paragraph(notice, lead="Warning:", tone="warning"))
+    for block in blocks:
         _block(out, block)
-    return bytes(pdf.output())
+    data = bytes(pdf.output())
+    missing = sorted({c for font in pdf.fonts.values() for c in getattr(font, "missing_glyphs", ())})
+    return data, missing

@@ -15,10 +15,10 @@ from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
+from .._defuse import formula_like
 from ..models import Rulebook
 from ..outcome import Outcome
 from ..present import DISCLAIMER, answer_rows, safe_url, stamp_rows
-from .csv_ import FORMULA_START
 from .outline import checklist_rows, not_applicable_rows, pending_texts, undetermined_rows, xml_safe
 
 __all__ = ["render"]
@@ -43,7 +43,7 @@ def _put(ws: Worksheet, row: int, col: int, value: str) -> None:
     cell.value = value
     cell.data_type = "s"
     cell.alignment = _WRAP
-    if value.startswith(FORMULA_START):
+    if formula_like(value):
         cell.quotePrefix = True
 
 
