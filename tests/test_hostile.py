@@ -940,7 +940,7 @@ def test_app_rules_failure_of_any_kind_shows_the_unavailable_page(monkeypatch: A
     def boom(root: Path) -> Any:
         raise RecursionError("maximum recursion depth exceeded in /srv/atmp/_sat.py")
 
-    monkeypatch.setattr(ui.main, "_book", boom)
+    monkeypatch.setattr(ui.main, "_wizard", boom)
     at = _within(lambda: _app(monkeypatch).run(), 120)
     _no_leak(at)
     assert at.title[0].value == "ATMP Pathways is unavailable"

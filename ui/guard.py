@@ -15,9 +15,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import streamlit as st
-from atmp_pathways.review import SHOW_LINK_PROBLEMS, escape_markdown
 
 from atmp_pathways import RulebookError
+from atmp_pathways.answers import SHOW_LINK_PROBLEMS
+from atmp_pathways.present import escape_markdown
 
 __all__ = ["bounded_details", "guarded", "reference", "rules_error_page"]
 
@@ -75,4 +76,8 @@ def rules_error_page(err: Exception | None) -> None:
             "again later, or quote the reference when you report it.",
             icon=":material/error:",
         )
-    st.caption(escape_markdown("Nothing was lost: the answers in the page address are kept for when the rules load."))
+    st.caption(
+        escape_markdown(
+            "Nothing was lost: the answers in the page address are kept for when the rules load.", streamlit=True
+        )
+    )
