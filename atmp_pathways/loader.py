@@ -263,6 +263,18 @@ def _schema_problems(shown: str, err: ValidationError, lines: dict[LinePath, int
         elif kind == "value_error":
             message = message.removeprefix("Value error, ")
         out.append(Problem(shown, line, format_path(loc), message, hint, code="schema"))
+    if err.error_count() > MAX_PROBLEMS:  # counted, not listed: a hostile file must not flood the report
+        more = err.error_count() - MAX_PROBLEMS
+        out.append(
+            Problem(
+                shown,
+                None,
+                "",
+                f"{more:,} more schema problems in this file are not listed",
+                "fix the ones above first",
+                code="schema",
+            )
+        )
     return out
 
 

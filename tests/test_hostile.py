@@ -536,6 +536,9 @@ def test_sixty_thousand_bad_items_give_a_bounded_report(toy_copy: Path) -> None:
     assert re.fullmatch(r"… and [\d,]+ more", lines[-2]), lines[-2]
     assert re.match(r"[\d,]+ problems in \d+ or more files under ", lines[-1]), lines[-1]
     assert len(text) < 100_000
+    assert any(
+        re.fullmatch(r"[\d,]+ more schema problems in this file are not listed", p.message) for p in err.problems
+    )
 
 
 # Hostile rule folders --------------------------------------------------------------------------
