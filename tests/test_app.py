@@ -179,6 +179,15 @@ def test_change_to_a_new_branch_asks_only_the_new_question(app: AppTest) -> None
     assert asked == ["uses_widgets", "widget_count_large", "widget_colour", "ship_to"]
 
 
+def test_results_open_with_your_pathway(app: AppTest) -> None:
+    _to_results(app, TOY_ANSWERS)
+    assert not app.exception
+    text = _text(app)
+    assert app.subheader[0].value == "Your pathway"  # before any obligation's phase heading
+    assert "Maker size" in text and "Large maker" in text and "You make more than 100 widgets a year." in text
+    assert "[Widget Act](https://example.org/widget-act), Art 2" in "\n".join(m.value for m in app.markdown)
+
+
 def test_results_show_why_not(app: AppTest) -> None:
     _to_results(app, {**TOY_ANSWERS, "widget_colour": "green"})
     text = _text(app)

@@ -28,6 +28,7 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from atmp_pathways import Rulebook, evaluate, next_question
 from atmp_pathways.exports import EXPORTS
+from atmp_pathways.exports.outline import UNDETERMINED, determination_heading
 from atmp_pathways.models import AnswerValue
 from atmp_pathways.outcome import Outcome
 from atmp_pathways.present import answer_rows, citation_text, question_text, status_label, verification_label
@@ -116,6 +117,16 @@ def expected_phrases(outcome: Outcome, book: Rulebook, fmt: str) -> dict[str, tu
     for qid in outcome.pending_questions:
         waiting = sum(qid in f.pending for f in outcome.undetermined)
         need(question_text(book, qid), f"pending question {qid}", waiting + (fmt not in NO_ANSWERS))
+    for d in outcome.determinations:  # "Your pathway": every format says what the rules conclude
+        need(determination_heading(d), f"determination {d.key}")
+        need(d.value_label or UNDETERMINED, f"conclusion of {d.key}")
+        need(verification_label(d.verification), f"verification of {d.key}")
+        if d.because:
+            need(d.because, f"because of {d.key}")
+        for c in d.citations:
+            need(citation_text(c), f"citation of {d.key}")
+        for qid in d.pending:
+            need(question_text(book, qid), f"question settling {d.key}")
     for f in outcome.applicable + outcome.upcoming + outcome.horizon:
         need(f.title, f"title of {f.id}")
         need(status_label(f.status), f"legal status of {f.id}")

@@ -10,8 +10,9 @@ import streamlit as st
 
 from atmp_pathways import Finding, Rulebook
 from atmp_pathways.exports import EXPORTS, export_filename
+from atmp_pathways.exports.outline import UNDETERMINED, determination_heading, settled_by
 from atmp_pathways.models import AnswerValue
-from atmp_pathways.outcome import Outcome, change_dates, diff_outcomes, law_change_dates
+from atmp_pathways.outcome import Determined, Outcome, change_dates, diff_outcomes, law_change_dates
 from atmp_pathways.present import (
     DISCLAIMER,
     actor_label,
@@ -65,6 +66,7 @@ def render(wiz: Wizard, answers: dict[str, AnswerValue], as_of: date) -> None:
     counts[2].metric("On the horizon", len(outcome.horizon))
     counts[3].metric("Do not apply", len(outcome.not_applicable))
     _downloads(book, outcome)
+    _pathway(book, outcome)
     if outcome.undetermined:
         st.info(
             f"{len(outcome.undetermined)} obligation(s) still wait for answers; go back to the review screen to finish."
@@ -90,6 +92,36 @@ def render(wiz: Wizard, answers: dict[str, AnswerValue], as_of: date) -> None:
     st.button(
         "Back to review", key="results_back", icon=":material/arrow_back:", on_click=state.set_view, args=("review",)
     )
+
+
+def _pathway(book: Rulebook, outcome: Outcome) -> None:
+    """ "Your pathway": what the rules conclude from the answers, before the obligations."""
+    if not outcome.determinations:
+        return
+    st.subheader("Your pathway", anchor="your-pathway")
+    for d in outcome.determinations:
+        _determined(book, d)
+
+
+def _determined(book: Rulebook, d: Determined) -> None:
+    with st.container(border=True, key=f"pathway_{d.key}"):
+        badges = [_badge(d.value_label or UNDETERMINED, "blue" if d.value else "orange")]
+        if d.verification != "confirmed":
+            badges.append(_badge(verification_label(d.verification), "orange", ":material/warning:"))
+        body = [f"**{escape_markdown(determination_heading(d))}**  \n" + " ".join(badges)]
+        if d.value is None and d.pending:
+            body.append(f"Settled by your answer to: {escape_markdown(settled_by(book, d))}")
+        if d.because:
+            body.append(f"**Because** {escape_markdown(d.because)}")
+        if d.citations:
+            body.append(
+                "\n".join(
+                    f"- {_link(c.title, c.url, streamlit=True)}, {escape_markdown(c.reference)}" for c in d.citations
+                )
+            )
+        st.markdown("\n\n".join(body))
+        if d.meaning:
+            st.caption(escape_markdown(d.meaning))
 
 
 def _downloads(book: Rulebook, outcome: Outcome) -> None:

@@ -10,6 +10,7 @@ from ..engine import question_order
 from ..models import AnswerValue, Rulebook
 from ..outcome import Determined, Finding, Outcome
 from ..present import DISCLAIMER, answer_rows, citation_text, question_text, status_label, timestamp, verification_label
+from .outline import UNDETERMINED, determination_heading
 
 __all__ = ["render"]
 
@@ -34,10 +35,15 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 def _determined(d: Determined, book: Rulebook) -> dict[str, Any]:
     return {
-        "id": d.id, "item": d.item, "title": d.title, "value": d.value, "value_label": d.value_label,
+        "id": d.id, "item": d.item, "item_label": d.item_label, "title": d.title,
+        "heading": determination_heading(d), "value": d.value, "value_label": d.value_label,
         "meaning": d.meaning, "because": d.because,
-        "citations": [{"source": c.source, "title": c.title, "reference": c.reference, "url": c.url} for c in d.citations],
-        "status": d.status, "verification": d.verification,
+        "citations": [
+            {"source": c.source, "title": c.title, "reference": c.reference, "url": c.url, "text": citation_text(c)}
+            for c in d.citations
+        ],
+        "status": d.status, "status_label": status_label(d.status), "verification": d.verification,
+        "verification_label": verification_label(d.verification),
         "pending": [{"id": q, "text": question_text(book, q)} for q in d.pending],
     }  # fmt: skip
 

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ..models import Rulebook
-from ..outcome import Finding, Outcome
+from ..outcome import Determined, Finding, Outcome
 from ..present import (
     DISCLAIMER,
     SECTIONS,
@@ -53,9 +53,14 @@ __all__ = [
     "Paragraph",
     "ROW_FIELDS",
     "Table",
+    "UNDETERMINED",
     "checklist_rows",
+    "determination_heading",
+    "settled_by",
     "not_applicable_rows",
     "outline",
+    "pathway",
+    "pathway_rows",
     "pending_texts",
     "undetermined_rows",
     "waiting_for",
@@ -146,6 +151,50 @@ def pending_texts(book: Rulebook, outcome: Outcome) -> list[str]:
     return [question_text(book, q) for q in outcome.pending_questions]
 
 
+UNDETERMINED = "Not yet determined"
+
+
+def settled_by(book: Rulebook, d: Determined) -> str:
+    """The questions that would settle an undetermined determination, as their texts."""
+    return "; ".join(question_text(book, q) for q in d.pending)
+
+
+def determination_heading(d: Determined) -> str:
+    """``Title`` or ``Title — item``: the heading of one determination's result."""
+    return f"{d.title} — {d.item_label or d.item}" if d.item is not None else d.title
+
+
+def _determined(book: Rulebook, d: Determined) -> list[Block]:
+    rows = [("Conclusion", d.value_label or UNDETERMINED)]
+    rows += [("Legal status", status_label(d.status)), ("Verification", verification_label(d.verification))]
+    out: list[Block] = [
+        Heading(determination_heading(d), 2),
+        Facts(tuple(rows), "Verification" if d.verification != "confirmed" else ""),
+    ]
+    if d.value is None and d.pending:
+        out.append(Paragraph(settled_by(book, d), lead="Settled by your answer to:", tone="warning"))
+    if d.meaning:
+        out.append(Paragraph(d.meaning))
+    if d.because:
+        out += [Label("Because"), Paragraph(d.because)]
+    if d.citations:
+        links = tuple(
+            Link(c.title, f", {c.reference}" + (f" — “{c.quote}”" if c.quote else ""), c.url) for c in d.citations
+        )
+        out += [Label("Sources"), Links(links)]
+    return out
+
+
+def pathway(outcome: Outcome, book: Rulebook) -> list[Block]:
+    """ "Your pathway": what the rules conclude from the answers, before any obligation."""
+    if not outcome.determinations:
+        return []
+    out: list[Block] = [Heading("Your pathway", 1)]
+    for d in outcome.determinations:
+        out += _determined(book, d)
+    return out
+
+
 def _finding(book: Rulebook, f: Finding) -> list[Block]:
     out: list[Block] = [
         Heading(f.title, 4),
@@ -175,6 +224,7 @@ def outline(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> 
     if not outcome.complete:
         text = f"{len(outcome.pending_questions)} question(s) still open."
         out.append(Paragraph(text, lead="Interview incomplete:", tone="warning"))
+    out += pathway(outcome, book)
     for attr, heading, _ in SECTIONS:
         findings: tuple[Finding, ...] = getattr(outcome, attr)
         if not findings:
@@ -227,6 +277,15 @@ def checklist_rows(outcome: Outcome, book: Rulebook, generated_at: datetime | No
         "as_of": outcome.as_of.isoformat(), "generated_at": timestamp(generated_at), "disclaimer": DISCLAIMER,
     }  # fmt: skip
     rows: list[dict[str, str]] = []
+    for d in outcome.determinations:
+        rows.append(base | {
+            "state": "determination", "phase": "Your pathway", "obligation_id": d.key,
+            "title": determination_heading(d), "legal_status": status_label(d.status),
+            "verification": verification_label(d.verification),
+            "checklist_item": _conclusion(book, d),
+            "citations": "; ".join(f"{citation_text(c)} ({c.url})" for c in d.citations),
+            "link": d.citations[0].url if d.citations else "",
+        })  # fmt: skip
     for attr, _, state in SECTIONS:
         for group in group_findings(book, getattr(outcome, attr)):
             for area, findings in group.areas:
@@ -247,6 +306,26 @@ def checklist_rows(outcome: Outcome, book: Rulebook, generated_at: datetime | No
     if not rows:
         rows.append(base | {"state": "none"})
     return [{k: row.get(k, "") for k in ROW_FIELDS} for row in rows]
+
+
+def _conclusion(book: Rulebook, d: Determined) -> str:
+    if d.value is None:
+        return f"{UNDETERMINED} — settled by your answer to: {settled_by(book, d)}" if d.pending else UNDETERMINED
+    return f"{d.value_label} — {d.because}" if d.because else d.value_label or d.value or ""
+
+
+def pathway_rows(outcome: Outcome, book: Rulebook) -> list[tuple[str, str, str, str, str]]:
+    """(determination, conclusion, because or what settles it, verification, sources), one per result."""
+    rows = []
+    for d in outcome.determinations:
+        why = d.because or ""
+        if d.value is None and d.pending:
+            why = f"Settled by your answer to: {settled_by(book, d)}"
+        cites = "; ".join(citation_text(c) for c in d.citations)
+        rows.append(
+            (determination_heading(d), d.value_label or UNDETERMINED, why, verification_label(d.verification), cites)
+        )
+    return rows
 
 
 def undetermined_rows(outcome: Outcome, book: Rulebook) -> list[tuple[str, str, str]]:
