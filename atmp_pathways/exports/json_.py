@@ -10,7 +10,7 @@ from ..engine import question_order
 from ..models import AnswerValue, Rulebook
 from ..outcome import Determined, Finding, Outcome
 from ..present import DISCLAIMER, answer_rows, citation_text, question_text, status_label, timestamp, verification_label
-from .outline import UNDETERMINED, determination_heading
+from .outline import determination_heading
 
 __all__ = ["render"]
 

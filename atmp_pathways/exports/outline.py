@@ -135,7 +135,7 @@ class Checklist:
 class Table:
     headers: tuple[str, ...] | None
     rows: tuple[tuple[str, ...], ...]
-    role: Literal["stamp", "details", "answers"]
+    role: Literal["stamp", "details", "answers", "compare"]
 
 
 Block = Heading | Facts | Paragraph | Label | Bullets | Links | Checklist | Table
