@@ -446,3 +446,43 @@ def test_date_question_is_asked_with_a_date_input(monkeypatch: pytest.MonkeyPatc
     _to_results(at, {**TOY_ANSWERS, "launch_date": date(2026, 3, 1)})
     assert at.session_state["answers"]["launch_date"] == date(2026, 3, 1)
     assert "Notify an early launch" in _tab_text(at, "Applies now")
+
+
+# ---- compare options -------------------------------------------------------------------------
+
+
+def test_compare_panel_shows_differences_and_keeps_answers_until_used(app: AppTest) -> None:
+    _to_results(app, TOY_ANSWERS)
+    app.selectbox(key="cmp_question").set_value("widget_count_large").run()
+    app.radio(key="cmp_value_widget_count_large").set_value(False).run()
+    assert not app.exception
+    tab = _tab_text(app, "Compare options")
+    assert "Maker size: **Large maker**" in tab and "Maker size: **Small maker**" in tab
+    assert "Register as a widget maker" in tab  # stops applying with the alternative
+    # looking is not choosing: the main answers and the results are untouched
+    assert app.session_state["answers"] == TOY_ANSWERS
+    assert "Register as a widget maker" in _tab_text(app, "Applies now")
+    app.selectbox(key="cmp_question").set_value("widget_colour").run()
+    assert app.session_state["answers"] == TOY_ANSWERS
+
+
+def test_use_this_option_replaces_one_answer_and_keeps_the_rest(app: AppTest) -> None:
+    _to_results(app, TOY_ANSWERS)
+    app.selectbox(key="cmp_question").set_value("widget_colour").run()
+    app.radio(key="cmp_value_widget_colour").set_value("green").run()
+    app.button(key="cmp_use").click().run()
+    assert not app.exception
+    assert app.session_state["answers"] == {**TOY_ANSWERS, "widget_colour": "green"}
+    assert "Register as a widget maker" not in _tab_text(app, "Applies now")
+
+
+def test_an_option_that_needs_more_answers_asks_them_next(app: AppTest) -> None:
+    _to_results(app, {"uses_widgets": False})
+    app.selectbox(key="cmp_question").set_value("uses_widgets").run()
+    app.radio(key="cmp_value_uses_widgets").set_value(True).run()
+    assert "still needs answers to" in "\n".join(str(i.value) for i in app.info).replace("\\", "")
+    assert app.session_state["answers"] == {"uses_widgets": False}
+    app.button(key="cmp_use").click().run()
+    assert app.session_state["answers"] == {"uses_widgets": True}
+    widget = _question_widget(app)
+    assert widget is not None and str(widget.key) == "q_widget_count_large"

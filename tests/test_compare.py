@@ -25,7 +25,7 @@ JUNE = date(2026, 6, 1)
 def test_same_answers_change_nothing(toy_book: Rulebook) -> None:
     c = compare(toy_book, BASE, dict(BASE), JUNE)
     assert not c.changed and c.answers_changed == () and c.determinations == ()
-    assert c.starts == c.stops == c.changes == () and c.needs == ()
+    assert c.starts == () and c.stops == () and c.changes == () and c.needs == ()
 
 
 def test_an_alternative_answer_changes_determinations_and_obligations(toy_book: Rulebook) -> None:

@@ -26,6 +26,7 @@ from atmp_pathways.present import markdown_link as _link
 from atmp_pathways.present import markdown_table as _table
 from atmp_pathways.wizard import Wizard
 
+from . import compare as compare_panel
 from . import state
 
 __all__ = ["compare_default", "render"]
@@ -71,7 +72,9 @@ def render(wiz: Wizard, answers: dict[str, AnswerValue], as_of: date) -> None:
         st.info(
             f"{len(outcome.undetermined)} obligation(s) still wait for answers; go back to the review screen to finish."
         )
-    tabs = st.tabs(["Applies now", "Applies later", "On the horizon", "Why not", "Per country", "What changes"])
+    tabs = st.tabs(
+        ["Applies now", "Applies later", "On the horizon", "Why not", "Per country", "What changes", "Compare options"]
+    )
     with tabs[0]:
         _grouped(book, outcome.applicable, "Nothing applies now for these answers.")
     with tabs[1]:
@@ -89,6 +92,8 @@ def render(wiz: Wizard, answers: dict[str, AnswerValue], as_of: date) -> None:
         _per_item(book, outcome)
     with tabs[5]:
         _what_changes(wiz, answers, outcome)
+    with tabs[6]:
+        compare_panel.render(wiz, answers, outcome)
     st.button(
         "Back to review", key="results_back", icon=":material/arrow_back:", on_click=state.set_view, args=("review",)
     )
