@@ -157,6 +157,7 @@ def _finding(
         item_label=t.item_label,
         valid_from=t.valid_from,
         valid_to=t.valid_to,
+        due=t.due,
         details=t.details,
         notes=t.notes,
         because=tuple(because or ()),

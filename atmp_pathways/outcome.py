@@ -107,6 +107,8 @@ class Finding(_Plain):
     item_label: str | None = None
     valid_from: date | None = None
     valid_to: date | None = None
+    due: str | None = None
+    """Milestone id: when in the product's life it falls due (the obligation's own, else its phase's)."""
     details: dict[str, str] = field(default_factory=dict)
     notes: str | None = None
     because: tuple[Reason, ...] = ()

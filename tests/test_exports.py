@@ -251,7 +251,8 @@ def test_markdown_has_phase_area_headings_checkboxes_and_links(toy_book: Ruleboo
     md = to_markdown(toy_outcome, toy_book, GENERATED)
     headings = [line for line in md.splitlines() if line.startswith("#")]
     assert headings[:3] == ["# Checklist — Toy widget rules", "## Your pathway", "### Maker size"]  # conclusions first
-    assert headings[3:7] == [
+    assert headings[3] == "## At a glance"  # the action table, with a When column
+    assert headings[4:8] == [
         "## Applies now",
         "### Making",
         "#### Widgets",
@@ -332,13 +333,13 @@ def test_xlsx_checklist_sheet_is_ready_to_fill_in(toy_book: Rulebook, toy_outcom
     assert header[:6] == ["State", "Phase", "Area", "Obligation ID", "Title", "Checklist item"]
     assert header[-4:] == ["Owner", "Status", "Due date", "Notes"]
     assert ws.max_row == 1 + len(toy_outcome.determinations) + _checklist_count(toy_outcome)
-    assert ws.auto_filter.ref == f"A1:Q{ws.max_row}"
+    assert ws.auto_filter.ref == f"A1:R{ws.max_row}"
     assert ws.freeze_panes == "A2"
     assert ws.cell(row=2, column=1).alignment.wrap_text
     assert ws.column_dimensions["F"].width == 40
     link = ws.cell(row=2, column=header.index("Link") + 1)
     assert link.hyperlink is not None and link.hyperlink.target == "https://example.org/widget-act"
-    assert all(ws.cell(row=r, column=14).value is None for r in range(2, ws.max_row + 1))  # Owner left empty
+    assert all(ws.cell(row=r, column=15).value is None for r in range(2, ws.max_row + 1))  # Owner left empty
     about = {row[0].value: row[1].value for row in wb["About"].iter_rows(min_row=2)}
     assert about["Version"] == "1.2.3" and about["Digest"] == toy_book.digest
     assert about["Generated at"] == STAMP_TEXT and about["Disclaimer"] == DISCLAIMER
@@ -374,7 +375,8 @@ def test_docx_has_headings_checkboxes_citations_and_stamp(toy_book: Rulebook, to
         ("Heading 1", "Your pathway"),
         ("Heading 2", "Maker size"),
     ]
-    assert headings[3:7] == [
+    assert headings[3] == ("Heading 1", "At a glance")
+    assert headings[4:8] == [
         ("Heading 1", "Applies now"),
         ("Heading 2", "Making"),
         ("Heading 3", "Widgets"),

@@ -30,10 +30,13 @@ from ..present import (
     actor_label,
     answer_rows,
     citation_text,
+    due_label,
     facts,
     group_findings,
+    phase_label,
     question_text,
     stamp_rows,
+    status_badge,
     status_label,
     timestamp,
     verification_label,
@@ -62,6 +65,9 @@ __all__ = [
     "pathway",
     "pathway_rows",
     "pending_texts",
+    "SUMMARY_COLUMNS",
+    "summary",
+    "summary_rows",
     "undetermined_rows",
     "waiting_for",
     "xml_safe",
@@ -135,7 +141,7 @@ class Checklist:
 class Table:
     headers: tuple[str, ...] | None
     rows: tuple[tuple[str, ...], ...]
-    role: Literal["stamp", "details", "answers", "compare"]
+    role: Literal["stamp", "details", "answers", "compare", "summary"]
 
 
 Block = Heading | Facts | Paragraph | Label | Bullets | Links | Checklist | Table
@@ -195,6 +201,26 @@ def pathway(outcome: Outcome, book: Rulebook) -> list[Block]:
     return out
 
 
+SUMMARY_COLUMNS = ("Obligation", "Phase", "Who", "Status", "Verification", "When")
+
+
+def summary_rows(book: Rulebook, findings: tuple[Finding, ...]) -> list[tuple[str, str, str, str, str, str]]:
+    """One row per obligation: title · phase · actor · status · verification · when (the action table)."""
+    return [
+        (f.title, phase_label(book, f.phase), actor_label(book, f.actor), status_badge(f),
+         verification_label(f.verification), due_label(book, f) or "—")
+        for group in group_findings(book, findings) for _, items in group.areas for f in items
+    ]  # fmt: skip
+
+
+def summary(outcome: Outcome, book: Rulebook) -> list[Block]:
+    """The action table: every obligation with a checklist, before the long text."""
+    findings = outcome.applicable + outcome.upcoming + outcome.horizon
+    if not findings:
+        return []
+    return [Heading("At a glance", 1), Table(SUMMARY_COLUMNS, tuple(summary_rows(book, findings)), "summary")]
+
+
 def _finding(book: Rulebook, f: Finding) -> list[Block]:
     out: list[Block] = [
         Heading(f.title, 4),
@@ -225,6 +251,7 @@ def outline(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> 
         text = f"{len(outcome.pending_questions)} question(s) still open."
         out.append(Paragraph(text, lead="Interview incomplete:", tone="warning"))
     out += pathway(outcome, book)
+    out += summary(outcome, book)
     for attr, heading, _ in SECTIONS:
         findings: tuple[Finding, ...] = getattr(outcome, attr)
         if not findings:
@@ -258,7 +285,7 @@ def outline(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> 
 CSV_COLUMNS = (
     "ruleset_title", "ruleset_version", "ruleset_digest", "as_of", "generated_at", "state", "phase", "area",
     "obligation_id", "title", "actor", "legal_status", "verification", "valid_from", "valid_to",
-    "checklist_item", "citations", "disclaimer",
+    "checklist_item", "citations", "when", "disclaimer",
 )  # fmt: skip
 ROW_FIELDS = (*CSV_COLUMNS, "link")
 """``CSV_COLUMNS`` and the first citation's URL (the spreadsheet makes it a link)."""
@@ -294,7 +321,7 @@ def checklist_rows(outcome: Outcome, book: Rulebook, generated_at: datetime | No
                     row = base | {
                         "state": state, "phase": group.phase_title, "area": area, "obligation_id": f.id,
                         "title": f.title, "actor": actor_label(book, f.actor), "legal_status": status_label(f.status),
-                        "verification": verification_label(f.verification),
+                        "verification": verification_label(f.verification), "when": due_label(book, f),
                         "valid_from": f.valid_from.isoformat() if f.valid_from else "",
                         "valid_to": f.valid_to.isoformat() if f.valid_to else "", "citations": cites,
                         "link": f.citations[0].url if f.citations else "",

@@ -278,6 +278,7 @@ _TABLE_WIDTHS: dict[str, tuple[float, ...]] = {
     "details": (60.0, 114.0),
     "answers": (110.0, 64.0),
     "compare": (74.0, 50.0, 50.0),
+    "summary": (52.0, 22.0, 26.0, 22.0, 26.0, 26.0),
 }
 
 
