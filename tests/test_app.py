@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from atmp_pathways import RulebookError, dump_answers, load_rulebook
+from atmp_pathways import RulebookError, dump_answers, evaluate, load_rulebook
 from atmp_pathways.answers import encode_answers
 from atmp_pathways.exports import EXPORTS
 from atmp_pathways.present import escape_markdown
@@ -43,7 +43,7 @@ def _text(at: AppTest) -> str:
 
 
 def _tab_text(at: AppTest, label: str) -> str:
-    tab = next(t for t in at.tabs if t.label == label)
+    tab = next(t for t in at.tabs if t.label == label or t.label.startswith(f"{label} ("))  # "Applies now (3)"
     return "\n".join(str(e.value) for e in tab.markdown).replace("\\", "")
 
 
@@ -486,3 +486,60 @@ def test_an_option_that_needs_more_answers_asks_them_next(app: AppTest) -> None:
     assert app.session_state["answers"] == {"uses_widgets": True}
     widget = _question_widget(app)
     assert widget is not None and str(widget.key) == "q_widget_count_large"
+
+
+# ---- the results page for a team -------------------------------------------------------------
+
+
+def _tab(at: AppTest, label: str) -> Any:
+    return next(t for t in at.tabs if t.label.startswith(f"{label} ("))
+
+
+def _cards(at: AppTest, label: str) -> list[str]:
+    """The obligation cards (collapsed expanders) in one tab, by label."""
+    return [str(e.label) for e in _tab(at, label).expander]
+
+
+def _summary_rows(at: AppTest) -> list[str]:
+    table = next(str(m.value) for m in at.markdown if str(m.value).startswith("| Obligation | Phase |"))
+    return table.splitlines()[2:]
+
+
+def test_tab_counts_equal_the_cards_and_the_summary_has_a_row_each(app: AppTest) -> None:
+    _to_results(app, TOY_ANSWERS)
+    book = load_rulebook(TOY)
+    outcome = evaluate(book, TOY_ANSWERS, app.session_state["as_of"] if "as_of" in app.session_state else None)
+    labels = [t.label for t in app.tabs]
+    for name, findings in (("Applies now", outcome.applicable), ("Why not", outcome.not_applicable)):
+        assert f"{name} ({len(findings)})" in labels
+    for name in ("Applies now", "Applies later", "On the horizon"):
+        count = int(_tab(app, name).label.rsplit("(", 1)[1].rstrip(")"))
+        assert len(_cards(app, name)) == count, name
+    rows = _summary_rows(app)
+    assert len(rows) == len(_cards(app, "Applies now")) == len(outcome.applicable)
+    assert all("#ob-" in r for r in rows)  # each row links to its card
+    assert not [m for m in app.metric if "not apply" in str(m.label).lower()]  # no "do not apply" headline
+    assert all(not e.proto.expanded for e in _tab(app, "Applies now").expander)  # collapsed by default
+
+
+def test_filters_filter_the_cards_the_summary_and_the_counts(app: AppTest) -> None:
+    _to_results(app, TOY_ANSWERS)
+    before = _cards(app, "Applies now")
+    assert len(before) >= 2
+    app.multiselect(key="flt_actor").set_value(["shipper"]).run()
+    shipped = _cards(app, "Applies now")
+    assert shipped and all("Customs notice" in c for c in shipped) and len(shipped) < len(before)
+    assert len(_summary_rows(app)) == len(shipped)
+    app.multiselect(key="flt_actor").set_value([]).run()
+    app.text_input(key="flt_text").set_value("registration").run()
+    assert [c.split("**")[1] for c in _cards(app, "Applies now")] == ["Register as a widget maker"]
+    app.text_input(key="flt_text").set_value("").run()
+    app.multiselect(key="flt_verification").set_value(["unverified"]).run()
+    assert all("Unverified" in c for c in _cards(app, "Applies now"))
+    assert app.session_state["answers"] == TOY_ANSWERS  # filtering never touches the answers
+
+
+def test_every_card_says_when(app: AppTest) -> None:
+    _to_results(app, TOY_ANSWERS)
+    cards = _cards(app, "Applies now")
+    assert all(("Before making widgets" in c) or ("Every year" in c) for c in cards), cards
