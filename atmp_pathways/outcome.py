@@ -113,6 +113,9 @@ class Finding(_Plain):
     notes: str | None = None
     because: tuple[Reason, ...] = ()
     why_not: str | None = None
+    """The first condition that rules it out, with its path in the rule (for tools and rule authors)."""
+    why_not_text: str | None = None
+    """The same in plain words, for people: "Not for you because you said …"."""
     pending: tuple[str, ...] = ()
 
 

@@ -191,8 +191,14 @@ def test_results_open_with_your_pathway(app: AppTest) -> None:
 def test_results_show_why_not(app: AppTest) -> None:
     _to_results(app, {**TOY_ANSWERS, "widget_colour": "green"})
     text = _text(app)
-    assert "Register as a widget maker** — unless: the exception applies" in text
-    assert "Label red widgets** — when: “Which colour are the widgets?” needed one of: Red; answered: Green" in text
+    assert "Register as a widget maker** — Not for you because an exception applies" in text
+    assert (
+        "Label red widgets** — Not for you because you said “Which colour are the widgets?” — Green "
+        "(this applies when the answer is one of: Red)."
+    ) in text
+    assert "when:" not in _tab_text(app, "Why not") and "any[" not in text  # no condition paths for people
+    tab = next(t for t in app.tabs if t.label.startswith("Why not ("))
+    assert [e.label for e in tab.expander] == ["Widgets (2)"] and not tab.expander[0].proto.expanded
 
 
 def test_what_changes_compares_by_default_with_the_next_change_in_the_law(app: AppTest) -> None:

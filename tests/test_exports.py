@@ -272,7 +272,9 @@ def test_markdown_lists_undetermined_not_applicable_and_ignored_answers(toy_book
     outcome = evaluate(toy_book, {"uses_widgets": False, "widget_colour": "red"})
     assert outcome.ignored_answers == ("widget_colour",)
     md = to_markdown(outcome, toy_book, GENERATED)
-    assert "## Does not apply" in md and "**Label red widgets** (label\\_red\\_widgets)" in md
+    assert "## Does not apply" in md and "### Widgets" in md.split("## Does not apply")[1]  # grouped by topic
+    assert "- **Label red widgets** Not for you because “Which colour are the widgets?” does not arise" in md
+    assert "when:" not in md.split("## Does not apply")[1]  # condition paths stay in the JSON
     assert "| Which colour are the widgets? | Red (kept, not used) |" in md
 
 

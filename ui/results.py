@@ -12,7 +12,7 @@ import streamlit as st
 
 from atmp_pathways import Finding, Rulebook
 from atmp_pathways.exports import EXPORTS, export_filename
-from atmp_pathways.exports.outline import UNDETERMINED, determination_heading, settled_by
+from atmp_pathways.exports.outline import UNDETERMINED, by_area, determination_heading, settled_by
 from atmp_pathways.models import AnswerValue
 from atmp_pathways.outcome import Determined, Outcome, change_dates, diff_outcomes, law_change_dates
 from atmp_pathways.present import (
@@ -100,7 +100,7 @@ def render(wiz: Wizard, answers: dict[str, AnswerValue], as_of: date) -> None:
         )
         _grouped(book, horizon, "Nothing on the horizon for these answers.")
     with tabs[3]:
-        _why_not(outcome)
+        _why_not(book, outcome)
     with tabs[4]:
         _per_item(book, outcome)
     with tabs[5]:
@@ -274,16 +274,19 @@ def _badge(label: str, colour: BadgeColour, icon: str | None = None) -> str:
     return f":{colour}-badge[{icon + ' ' if icon else ''}{escape_markdown(label)}]"
 
 
-def _why_not(outcome: Outcome) -> None:
+def _why_not(book: Rulebook, outcome: Outcome) -> None:
     if not outcome.not_applicable:
         st.caption("Every obligation in the rules applies, or waits for an answer.")
         return
-    st.caption("Obligations in the rules that do not apply to you, and the first condition that rules each one out.")
-    st.markdown(
-        "\n".join(
-            f"- **{escape_markdown(f.title)}** — {escape_markdown(f.why_not or '')}" for f in outcome.not_applicable
-        )
-    )
+    st.caption("Obligations in the rules that do not apply to you, by topic, and what rules each one out.")
+    for area, items in by_area(book, outcome.not_applicable):
+        with st.expander(f"{escape_markdown(area)} ({len(items)})", expanded=False):
+            st.markdown(
+                "\n".join(
+                    f"- **{escape_markdown(f.title)}** — {escape_markdown(f.why_not_text or f.why_not or '')}"
+                    for f in items
+                )
+            )
 
 
 def _per_item(book: Rulebook, outcome: Outcome) -> None:

@@ -83,7 +83,10 @@ def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = Non
         "obligations": [_finding(f, book) for f in outcome.applicable],
         "applies_from": [_finding(f, book) for f in outcome.upcoming],
         "horizon": [_finding(f, book) for f in outcome.horizon],
-        "not_applicable": [{"id": f.id, "title": f.title, "why_not": f.why_not} for f in outcome.not_applicable],
+        "not_applicable": [
+            {"id": f.id, "title": f.title, "why_not": f.why_not, "why_not_text": f.why_not_text}
+            for f in outcome.not_applicable
+        ],
         "undetermined": [
             {"id": f.id, "title": f.title, "pending": list(f.pending),
              "waiting_for": [question_text(book, q) for q in f.pending]}

@@ -29,6 +29,7 @@ from ..present import (
     SECTIONS,
     actor_label,
     answer_rows,
+    area_label,
     citation_text,
     due_label,
     facts,
@@ -57,6 +58,7 @@ __all__ = [
     "ROW_FIELDS",
     "Table",
     "UNDETERMINED",
+    "by_area",
     "checklist_rows",
     "determination_heading",
     "settled_by",
@@ -191,6 +193,14 @@ def _determined(book: Rulebook, d: Determined) -> list[Block]:
     return out
 
 
+def by_area(book: Rulebook, findings: tuple[Finding, ...]) -> list[tuple[str, tuple[Finding, ...]]]:
+    """Findings by topic (area heading), in first-seen order, as the main list groups them."""
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(area_label(book, f.area), []).append(f)
+    return [(a, tuple(fs)) for a, fs in groups.items()]
+
+
 def pathway(outcome: Outcome, book: Rulebook) -> list[Block]:
     """ "Your pathway": what the rules conclude from the answers, before any obligation."""
     if not outcome.determinations:
@@ -274,7 +284,9 @@ def outline(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> 
         out.append(Bullets(tuple(Item(t) for t in pending_texts(book, outcome)), numbered=True))
     if outcome.not_applicable:
         out.append(Heading("Does not apply", 1))
-        out.append(Bullets(tuple(Item(f"({f.id}) — {f.why_not or ''}", f.title) for f in outcome.not_applicable)))
+        for area, items in by_area(book, outcome.not_applicable):
+            out.append(Heading(area, 2))
+            out.append(Bullets(tuple(Item(f.why_not_text or f.why_not or "", f.title) for f in items)))
     out.append(Heading("Your answers", 1))
     out.append(Table(("Question", "Answer"), tuple(answer_rows(outcome, book)), "answers"))
     return out
@@ -362,7 +374,7 @@ def undetermined_rows(outcome: Outcome, book: Rulebook) -> list[tuple[str, str, 
 
 def not_applicable_rows(outcome: Outcome) -> list[tuple[str, str, str]]:
     """(obligation id, title, the first condition that rules it out)."""
-    return [(f.id, f.title, f.why_not or "") for f in outcome.not_applicable]
+    return [(f.id, f.title, f.why_not_text or f.why_not or "") for f in outcome.not_applicable]
 
 
 # ---- XML-safe text ----------------------------------------------------------------------------
