@@ -133,9 +133,9 @@ def plain_failure(book: Rulebook, cond: Condition, values: Mapping[str, object],
 
     >>> from atmp_pathways.loader import load_rulebook
     >>> book = load_rulebook("tests/fixtures/toy_rules")
-    >>> cond = Condition.model_validate({"question": "widget_colour", "in": ["red"]})
+    >>> cond = Condition.model_validate({"question": "widget_colour", "is": "red"})
     >>> plain_failure(book, cond, {"widget_colour": "green"}, True)
-    'you said “Which colour are the widgets?” — Green (this applies when the answer is one of: Red)'
+    'you said “Which colour are the widgets?” — Green (this applies when the answer is Red)'
     """
     if cond.determination is not None:
         d = book.determination(cond.determination)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -142,11 +141,6 @@ def _determined(book: Rulebook, d: Determined) -> None:
             st.caption(escape_markdown(d.meaning))
 
 
-def _anchor(f: Finding) -> str:
-    """The card's HTML id (the summary table links to it); ids are [a-z0-9_] plus item codes."""
-    return "ob-" + re.sub(r"[^a-zA-Z0-9_-]", "-", f.id)
-
-
 def _filters(book: Rulebook, outcome: Outcome) -> Callable[[Finding], bool]:
     """Filters by phase, actor, status, verification and text; returns the test a finding must pass."""
     findings = outcome.applicable + outcome.upcoming + outcome.horizon
@@ -184,13 +178,13 @@ def _filters(book: Rulebook, outcome: Outcome) -> Callable[[Finding], bool]:
 
 
 def _summary(book: Rulebook, findings: tuple[Finding, ...]) -> None:
-    """At a glance: one row per obligation that applies now, each linking to its card."""
+    """At a glance: one row per obligation that applies now (its card below carries the same title)."""
     st.subheader("At a glance", anchor="at-a-glance")
     if not findings:
         st.caption("Nothing applies now for these answers (or the filters).")
         return
     rows = [
-        f"| [{escape_markdown(f.title)}](#{_anchor(f)}) | {escape_markdown(phase_label(book, f.phase))} "
+        f"| {escape_markdown(f.title)} | {escape_markdown(phase_label(book, f.phase))} "
         f"| {escape_markdown(actor_label(book, f.actor))} | {escape_markdown(status_badge(f))} "
         f"| {escape_markdown(verification_label(f.verification))} | {escape_markdown(due_label(book, f) or '—')} |"
         for group in group_findings(book, findings)
@@ -230,7 +224,6 @@ def _grouped(book: Rulebook, findings: tuple[Finding, ...], empty: str) -> None:
 
 
 def _finding(book: Rulebook, f: Finding) -> None:
-    st.html(f'<div id="{_anchor(f)}"></div>')
     label = f"**{escape_markdown(f.title)}** · {escape_markdown(status_badge(f))}"
     if f.due:
         label += f" · {escape_markdown(due_label(book, f))}"

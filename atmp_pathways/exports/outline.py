@@ -1,6 +1,6 @@
 """What every export says, once: an outcome as format-neutral blocks, and as rows for tables.
 
-``outline`` walks stamp → disclaimer → sections → phases → areas → obligations →
+``outline`` walks stamp → disclaimer → your pathway → at a glance → sections → phases → areas → obligations →
 still undetermined → does not apply → answers, and returns a flat list of blocks;
 the Markdown, Word and PDF renderers only draw them. ``checklist_rows``,
 ``undetermined_rows`` and ``not_applicable_rows`` are the same content as rows, for
@@ -11,7 +11,7 @@ CSV, JSON and the spreadsheet. All wording comes from ``atmp_pathways.present``.
 >>> book = load_rulebook("tests/fixtures/toy_rules")
 >>> blocks = outline(evaluate(book, {"uses_widgets": True}), book, None)
 >>> [b.text for b in blocks if isinstance(b, Heading) and b.level == 1]
-['Applies from a later date', 'On the horizon (not yet law)', 'Still undetermined', 'Your answers']
+['Your pathway', 'At a glance', 'Applies from a later date', 'On the horizon (not yet law)', 'Still undetermined', 'Your answers']
 """
 
 from __future__ import annotations
