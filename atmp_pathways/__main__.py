@@ -25,6 +25,7 @@ from .exports import EXPORTS
 from .loader import RULES_DIR, check_rulebook, display_path, load_rulebook
 from .models import Rulebook
 
+COMPARE_FORMATS = ("md", "json", "pdf")
 CATALOGUE_START = "<!-- catalogue:start -->"
 CATALOGUE_END = "<!-- catalogue:end -->"
 
@@ -52,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--as-of", type=_as_of, help="YYYY-MM-DD (default: the file's as_of, else today)")
     c.add_argument("--format", choices=list(EXPORTS), default="json")
     c.add_argument("-o", "--output", help="write to this file (required for xlsx, docx, pdf)")
+    c = sub.add_parser("compare", help="what an alternative answers file changes against a base one")
+    c.add_argument("base_answers")
+    c.add_argument("alt_answers")
+    c.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (default: the base file's as_of, else today)")
+    c.add_argument("--format", choices=list(COMPARE_FORMATS), default="md")
+    c.add_argument("-o", "--output", help="write to this file (required for pdf)")
     c = sub.add_parser("schema", help="JSON Schema of the rule files (for editor autocompletion)")
     c.add_argument("--out", help="write rulebook/topic/sources/data .schema.json into this folder")
     c.add_argument(
@@ -223,6 +230,56 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write(data: str | bytes, output: str | None, fmt: str, summary: str) -> int:
+    if output:
+        out = Path(output)
+        if isinstance(data, bytes):
+            out.write_bytes(data)
+        else:
+            out.write_text(data, encoding="utf-8")
+        print(f"{out}: {summary}", file=sys.stderr)
+    elif isinstance(data, bytes):
+        print(f"--format {fmt} is binary: give -o FILE", file=sys.stderr)
+        return 2
+    else:
+        sys.stdout.write(data)
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .answers import parse_answers
+    from .compare import compare, comparison_json, comparison_outline
+
+    book = _book(args)
+    parsed = []
+    for name in (args.base_answers, args.alt_answers):
+        path = Path(name)
+        one = parse_answers(book, path.read_bytes(), path.as_posix())
+        for warning in one.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        parsed.append(one)
+    as_of = args.as_of or parsed[0].as_of or date.today()
+    result = compare(book, parsed[0].answers, parsed[1].answers, as_of)
+    data: str | bytes
+    if args.format == "json":
+        data = json.dumps(comparison_json(result, book), indent=2, ensure_ascii=False) + "\n"
+    elif args.format == "md":
+        from .exports.markdown import render_blocks
+
+        data = render_blocks(comparison_outline(result, book, None))
+    else:
+        from .exports.pdf import render_blocks as pdf_blocks
+
+        s = result.base.ruleset
+        data = pdf_blocks(
+            comparison_outline(result, book, None),
+            title=f"Comparison — {s.title} v{s.version}",
+            footer=(s.title, f" v{s.version} · digest {s.digest} · as of {as_of.isoformat()}"),
+        )
+    summary = f"{len(result.starts)} start, {len(result.stops)} stop applying as of {as_of}"
+    return _write(data, args.output, args.format, summary)
+
+
 def _schema(args: argparse.Namespace) -> int:
     from .models import DataFile, RulebookMeta, SourcesFile, TopicFile
 
@@ -346,6 +403,7 @@ _COMMANDS = {
     "check": _check,
     "catalogue": _catalogue,
     "evaluate": _evaluate,
+    "compare": _compare,
     "schema": _schema,
     "graph": _graph,
     "test": _test,

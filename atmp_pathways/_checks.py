@@ -165,6 +165,13 @@ def check_references(
     out = _Problems()
     defs = collect(meta_file, topics, sources_files, data_files, out)
     ctx = _Context(defs, out)
+    meta = meta_file.model
+    for phase, milestone in meta.phase_milestones.items():
+        if phase not in meta.phases:
+            out.unknown(meta_file, ("phase_milestones", phase), "phase", phase, meta.phases, "use a phase of phases:")
+        if milestone not in meta.milestones:
+            hint = "define it under milestones: in rulebook.yaml"
+            out.unknown(meta_file, ("phase_milestones", phase), "milestone", milestone, meta.milestones, hint)
     for fd, i, q in defs.questions:
         ctx.question(fd, ("questions", i), q)
     for fd, i, o in defs.obligations:
@@ -264,6 +271,9 @@ class _Context:
                     known,
                     f"use one of the {what}s in rulebook.yaml: {', '.join(known)}",
                 )
+        if o.due is not None and o.due not in self.meta.milestones:
+            known = self.meta.milestones
+            self.out.unknown(fd, (*path, "due"), "milestone", o.due, known, f"use one of the milestones in rulebook.yaml: {', '.join(known)}")  # fmt: skip
         for key in ("when", "unless"):
             cond = getattr(o, key)
             if cond is not None:

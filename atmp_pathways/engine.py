@@ -22,7 +22,7 @@ from typing import Literal
 from ._quote import describe_id, shown_and_more
 from .conclusions import conclusions
 from .errors import SHOW_PROBLEMS, AnswersError, did_you_mean
-from .explain import explain, first_failure
+from .explain import explain, first_failure, plain_failure
 from .logic import NA, UNKNOWN, Tri, Values, evaluate_condition, resolve, undecided
 from .models import KINDS, AnswerValue, Obligation, Question, Rulebook
 from .outcome import Finding, FindingState, Outcome, Reason, Stamp
@@ -147,6 +147,7 @@ def _finding(
     because: list[Reason] | None = None,
     why_not: str | None = None,
     pending: list[str] | None = None,
+    why_not_text: str | None = None,
 ) -> Finding:
     t = book.plan.template(ob, item)
     # Every field spelt out: dataclasses.replace is several times slower on this hot path.
@@ -168,12 +169,23 @@ def _finding(
         item_label=t.item_label,
         valid_from=t.valid_from,
         valid_to=t.valid_to,
+        due=t.due,
         details=t.details,
         notes=t.notes,
         because=tuple(because or ()),
         why_not=why_not,
+        why_not_text=why_not_text,
         pending=tuple(pending or ()),
     )
+
+
+def _why_not_text(book: Rulebook, ob: Obligation, values: Mapping[str, object]) -> str:
+    """Why not, for people: "Not for you because you said …"."""
+    if ob.when is not None and evaluate_condition(ob.when, values) is False:
+        return "Not for you because " + plain_failure(book, ob.when, values, True) + "."
+    assert ob.unless is not None
+    reasons = explain(book, ob.unless, values, "unless", True)
+    return "Not for you because an exception applies: " + "; ".join(r.text for r in reasons) + "."
 
 
 def _why_not(book: Rulebook, ob: Obligation, values: Mapping[str, object]) -> str:
@@ -217,14 +229,15 @@ def _applying(
         if not items:
             text = book.questions_by_id[ob.for_each.question].text
             why = f"for_each: nothing chosen for “{text}”"
-            return [("not_applicable", _finding(book, ob, "not_applicable", why_not=why))]
+            plain = f"Not for you because you chose nothing for “{text}”."
+            return [("not_applicable", _finding(book, ob, "not_applicable", why_not=why, why_not_text=plain))]
     out: list[tuple[str, Finding]] = []
     for item in items:
         if kind == "ended":
             why = f"validity: ceased to apply after {ob.valid_to} (as of {when_date})"
-            out.append(
-                ("not_applicable", _finding(book, ob, "not_applicable", item=item, why_not=why, because=because))
-            )
+            plain = f"No longer applies: it ceased to apply after {ob.valid_to}."
+            found = _finding(book, ob, "not_applicable", item=item, why_not=why, because=because, why_not_text=plain)
+            out.append(("not_applicable", found))
             continue
         extra = list(because)
         if item is not None and ob.for_each is not None:
@@ -244,7 +257,16 @@ def _judge(book: Rulebook, ob: Obligation, values: Mapping[str, object], unknown
         return (("undetermined", _finding(book, ob, "undetermined", pending=waits_for)),), frozenset(waiting)
     if state is False:
         return (
-            ("not_applicable", _finding(book, ob, "not_applicable", why_not=_why_not(book, ob, values))),
+            (
+                "not_applicable",
+                _finding(
+                    book,
+                    ob,
+                    "not_applicable",
+                    why_not=_why_not(book, ob, values),
+                    why_not_text=_why_not_text(book, ob, values),
+                ),
+            ),
         ), frozenset()
     return tuple(_applying(book, ob, values, _timing(ob, when_date), when_date)), frozenset()
 

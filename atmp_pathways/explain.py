@@ -15,7 +15,7 @@ from .logic import NA, UNKNOWN, evaluate_condition
 from .models import KINDS, Condition, Rulebook
 from .outcome import Reason
 
-__all__ = ["WORDING", "explain", "first_failure", "show", "words"]
+__all__ = ["WORDING", "explain", "first_failure", "plain_failure", "show", "words"]
 
 
 def show(book: Rulebook, qid: str, value: object) -> str:
@@ -126,3 +126,35 @@ def first_failure(book: Rulebook, cond: Condition, values: Mapping[str, object],
                 return first_failure(book, child, values, f"{path}.{key}[{i}]", want)
     parts = [first_failure(book, c, values, f"{path}.{key}[{i}]", want) for i, c in enumerate(children)]
     return f"{path}: none of the alternatives holds — " + "; ".join(parts)
+
+
+def plain_failure(book: Rulebook, cond: Condition, values: Mapping[str, object], want: bool) -> str:
+    """``first_failure`` as a sentence for people, without condition paths.
+
+    >>> from atmp_pathways.loader import load_rulebook
+    >>> book = load_rulebook("tests/fixtures/toy_rules")
+    >>> cond = Condition.model_validate({"question": "widget_colour", "is": "red"})
+    >>> plain_failure(book, cond, {"widget_colour": "green"}, True)
+    'you said “Which colour are the widgets?” — Green (this applies when the answer is Red)'
+    """
+    if cond.determination is not None:
+        d = book.determination(cond.determination)
+        value = values.get(d.id, UNKNOWN)
+        if value is NA:
+            return f"the rules reached no conclusion on “{d.title}” for your answers"
+        return f"your “{d.title}” is {show(book, d.id, value)} (this applies when it is {words(book, cond, want)})"
+    if cond.question is not None:
+        value = values.get(cond.question, UNKNOWN)
+        q = book.questions_by_id[cond.question]
+        if value is NA:
+            return f"“{q.text}” does not arise for your answers"
+        return f"you said “{q.text}” — {show(book, q.id, value)} (this applies when the answer is {words(book, cond, want)})"
+    if cond.not_ is not None:
+        return plain_failure(book, cond.not_, values, not want)
+    key = "all" if cond.all is not None else "any"
+    children = cond.children()
+    if (key == "all") == want:
+        for child in children:
+            if evaluate_condition(child, values) is (not want):
+                return plain_failure(book, child, values, want)
+    return "none of these holds: " + "; ".join(plain_failure(book, c, values, want) for c in children)

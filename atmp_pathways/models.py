@@ -485,6 +485,10 @@ class Obligation(_Frozen):
     )
     valid_from: date | None = None
     valid_to: date | None = None
+    due: Id | None = Field(
+        default=None,
+        description="milestone id from rulebook.yaml `milestones`, when the phase's default milestone is wrong for this obligation",
+    )
     checklist: tuple[Text, ...] = Field(min_length=1)
     notes: str | None = Field(default=None, max_length=4000)
 
@@ -623,6 +627,14 @@ class RulebookMeta(_Frozen):
     topics: tuple[Id, ...] = Field(min_length=1)
     actors: Frozen[Id, Text] = Field(min_length=1)
     phases: Frozen[Id, Text] = Field(min_length=1)
+    milestones: Frozen[Id, Text] = Field(
+        default_factory=dict,
+        description="When in the product's life an obligation falls due: milestone id → label (e.g. at_maa: At MAA submission)",
+    )
+    phase_milestones: Frozen[Id, Id] = Field(
+        default_factory=dict,
+        description="phase id → its default milestone; an obligation's own `due` overrides it",
+    )
 
 
 class TopicFile(_Frozen):

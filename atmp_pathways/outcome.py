@@ -107,10 +107,15 @@ class Finding(_Plain):
     item_label: str | None = None
     valid_from: date | None = None
     valid_to: date | None = None
+    due: str | None = None
+    """Milestone id: when in the product's life it falls due (the obligation's own, else its phase's)."""
     details: dict[str, str] = field(default_factory=dict)
     notes: str | None = None
     because: tuple[Reason, ...] = ()
     why_not: str | None = None
+    """The first condition that rules it out, with its path in the rule (for tools and rule authors)."""
+    why_not_text: str | None = None
+    """The same in plain words, for people: "Not for you because you said …"."""
     pending: tuple[str, ...] = ()
 
 

@@ -190,6 +190,7 @@ def _template(book: Rulebook, ob: Obligation, item: str | None, citations: tuple
         verification=verification,
         valid_from=ob.valid_from,
         valid_to=ob.valid_to,
+        due=ob.due or book.meta.phase_milestones.get(ob.phase),
         citations=citations,
         checklist=tuple(_fill(line, fields) for line in ob.checklist),
         details=details,

@@ -36,6 +36,7 @@ __all__ = [
     "answer_rows",
     "area_label",
     "citation_text",
+    "due_label",
     "escape_markdown",
     "facts",
     "group_findings",
@@ -169,6 +170,13 @@ def status_badge(finding: Finding) -> str:
     return status_label(finding.status)
 
 
+def due_label(book: Rulebook, f: Finding) -> str:
+    """When in the product's life it falls due: the milestone's label ("" when the rules name none)."""
+    if f.due is None:
+        return ""
+    return book.meta.milestones.get(f.due, f.due)
+
+
 def validity(f: Finding) -> str:
     parts = []
     if f.valid_from is not None:
@@ -184,6 +192,7 @@ def facts(book: Rulebook, f: Finding) -> list[tuple[str, str]]:
         ("Who", actor_label(book, f.actor)),
         ("Legal status", status_label(f.status)),
         ("Verification", verification_label(f.verification)),
+        ("When", due_label(book, f) or "—"),
         ("Validity", validity(f)),
     ]
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from atmp_pathways import RulebookError, dump_answers, load_rulebook
+from atmp_pathways import RulebookError, dump_answers, evaluate, load_rulebook
 from atmp_pathways.answers import encode_answers
 from atmp_pathways.exports import EXPORTS
 from atmp_pathways.present import escape_markdown
@@ -43,7 +43,7 @@ def _text(at: AppTest) -> str:
 
 
 def _tab_text(at: AppTest, label: str) -> str:
-    tab = next(t for t in at.tabs if t.label == label)
+    tab = next(t for t in at.tabs if t.label == label or t.label.startswith(f"{label} ("))  # "Applies now (3)"
     return "\n".join(str(e.value) for e in tab.markdown).replace("\\", "")
 
 
@@ -179,11 +179,26 @@ def test_change_to_a_new_branch_asks_only_the_new_question(app: AppTest) -> None
     assert asked == ["uses_widgets", "widget_count_large", "widget_colour", "ship_to"]
 
 
+def test_results_open_with_your_pathway(app: AppTest) -> None:
+    _to_results(app, TOY_ANSWERS)
+    assert not app.exception
+    text = _text(app)
+    assert app.subheader[0].value == "Your pathway"  # before any obligation's phase heading
+    assert "Maker size" in text and "Large maker" in text and "You make more than 100 widgets a year." in text
+    assert "[Widget Act](https://example.org/widget-act), Art 2" in "\n".join(m.value for m in app.markdown)
+
+
 def test_results_show_why_not(app: AppTest) -> None:
     _to_results(app, {**TOY_ANSWERS, "widget_colour": "green"})
     text = _text(app)
-    assert "Register as a widget maker** — unless: the exception applies" in text
-    assert "Label red widgets** — when: “Which colour are the widgets?” needed one of: Red; answered: Green" in text
+    assert "Register as a widget maker** — Not for you because an exception applies" in text
+    assert (
+        "Label red widgets** — Not for you because you said “Which colour are the widgets?” — Green "
+        "(this applies when the answer is one of: Red)."
+    ) in text
+    assert "when:" not in _tab_text(app, "Why not") and "any[" not in text  # no condition paths for people
+    tab = next(t for t in app.tabs if t.label.startswith("Why not ("))
+    assert [e.label for e in tab.expander] == ["Widgets (2)"] and not tab.expander[0].proto.expanded
 
 
 def test_what_changes_compares_by_default_with_the_next_change_in_the_law(app: AppTest) -> None:
@@ -437,3 +452,101 @@ def test_date_question_is_asked_with_a_date_input(monkeypatch: pytest.MonkeyPatc
     _to_results(at, {**TOY_ANSWERS, "launch_date": date(2026, 3, 1)})
     assert at.session_state["answers"]["launch_date"] == date(2026, 3, 1)
     assert "Notify an early launch" in _tab_text(at, "Applies now")
+
+
+# ---- compare options -------------------------------------------------------------------------
+
+
+def test_compare_panel_shows_differences_and_keeps_answers_until_used(app: AppTest) -> None:
+    _to_results(app, TOY_ANSWERS)
+    app.selectbox(key="cmp_question").set_value("widget_count_large").run()
+    app.radio(key="cmp_value_widget_count_large").set_value(False).run()
+    assert not app.exception
+    tab = _tab_text(app, "Compare options")
+    assert "Maker size: **Large maker**" in tab and "Maker size: **Small maker**" in tab
+    assert "Register as a widget maker" in tab  # stops applying with the alternative
+    # looking is not choosing: the main answers and the results are untouched
+    assert app.session_state["answers"] == TOY_ANSWERS
+    assert "Register as a widget maker" in _tab_text(app, "Applies now")
+    app.selectbox(key="cmp_question").set_value("widget_colour").run()
+    assert app.session_state["answers"] == TOY_ANSWERS
+
+
+def test_use_this_option_replaces_one_answer_and_keeps_the_rest(app: AppTest) -> None:
+    _to_results(app, TOY_ANSWERS)
+    app.selectbox(key="cmp_question").set_value("widget_colour").run()
+    app.radio(key="cmp_value_widget_colour").set_value("green").run()
+    app.button(key="cmp_use").click().run()
+    assert not app.exception
+    assert app.session_state["answers"] == {**TOY_ANSWERS, "widget_colour": "green"}
+    assert "Register as a widget maker" not in _tab_text(app, "Applies now")
+
+
+def test_an_option_that_needs_more_answers_asks_them_next(app: AppTest) -> None:
+    _to_results(app, {"uses_widgets": False})
+    app.selectbox(key="cmp_question").set_value("uses_widgets").run()
+    app.radio(key="cmp_value_uses_widgets").set_value(True).run()
+    assert "still needs answers to" in "\n".join(str(i.value) for i in app.info).replace("\\", "")
+    assert app.session_state["answers"] == {"uses_widgets": False}
+    app.button(key="cmp_use").click().run()
+    assert app.session_state["answers"] == {"uses_widgets": True}
+    widget = _question_widget(app)
+    assert widget is not None and str(widget.key) == "q_widget_count_large"
+
+
+# ---- the results page for a team -------------------------------------------------------------
+
+
+def _tab(at: AppTest, label: str) -> Any:
+    return next(t for t in at.tabs if t.label.startswith(f"{label} ("))
+
+
+def _cards(at: AppTest, label: str) -> list[str]:
+    """The obligation cards (collapsed expanders) in one tab, by label."""
+    return [str(e.label) for e in _tab(at, label).expander]
+
+
+def _summary_rows(at: AppTest) -> list[str]:
+    table = next(str(m.value) for m in at.markdown if str(m.value).startswith("| Obligation | Phase |"))
+    return table.splitlines()[2:]
+
+
+def test_tab_counts_equal_the_cards_and_the_summary_has_a_row_each(app: AppTest) -> None:
+    _to_results(app, TOY_ANSWERS)
+    book = load_rulebook(TOY)
+    outcome = evaluate(book, TOY_ANSWERS, app.session_state["as_of"] if "as_of" in app.session_state else None)
+    labels = [t.label for t in app.tabs]
+    for name, findings in (("Applies now", outcome.applicable), ("Why not", outcome.not_applicable)):
+        assert f"{name} ({len(findings)})" in labels
+    for name in ("Applies now", "Applies later", "On the horizon"):
+        count = int(_tab(app, name).label.rsplit("(", 1)[1].rstrip(")"))
+        assert len(_cards(app, name)) == count, name
+    rows = _summary_rows(app)
+    assert len(rows) == len(_cards(app, "Applies now")) == len(outcome.applicable)
+    titles = [c.split("**")[1] for c in _cards(app, "Applies now")]
+    assert sorted(titles) == sorted(r.split(" | ")[0].lstrip("| ").replace("\\", "") for r in rows)
+    assert not [m for m in app.metric if "not apply" in str(m.label).lower()]  # no "do not apply" headline
+    assert all(not e.proto.expanded for e in _tab(app, "Applies now").expander)  # collapsed by default
+
+
+def test_filters_filter_the_cards_the_summary_and_the_counts(app: AppTest) -> None:
+    _to_results(app, TOY_ANSWERS)
+    before = _cards(app, "Applies now")
+    assert len(before) >= 2
+    app.multiselect(key="flt_actor").set_value(["shipper"]).run()
+    shipped = _cards(app, "Applies now")
+    assert shipped and all("Customs notice" in c for c in shipped) and len(shipped) < len(before)
+    assert len(_summary_rows(app)) == len(shipped)
+    app.multiselect(key="flt_actor").set_value([]).run()
+    app.text_input(key="flt_text").set_value("registration").run()
+    assert [c.split("**")[1] for c in _cards(app, "Applies now")] == ["Register as a widget maker"]
+    app.text_input(key="flt_text").set_value("").run()
+    app.multiselect(key="flt_verification").set_value(["unverified"]).run()
+    assert all("Unverified" in c for c in _cards(app, "Applies now"))
+    assert app.session_state["answers"] == TOY_ANSWERS  # filtering never touches the answers
+
+
+def test_every_card_says_when(app: AppTest) -> None:
+    _to_results(app, TOY_ANSWERS)
+    cards = _cards(app, "Applies now")
+    assert all(("Before making widgets" in c) or ("Every year" in c) for c in cards), cards

@@ -211,8 +211,11 @@ def test_real_rules_journey_from_a_share_link_and_screenshot(real_server: str, t
         _button(page, "See results").click()
         expect(page.get_by_role("heading", name="Your obligations")).to_be_visible()
         _settle(page)
-        expect(page.get_by_text("Re-test each imported batch in the EU/EEA", exact=True)).to_be_visible()
-        expect(page.get_by_text("Have a Qualified Person certify every imported batch before release")).to_be_visible()
+        # each title is in the "At a glance" table and on its (collapsed) card
+        expect(page.get_by_text("Re-test each imported batch in the EU/EEA", exact=True).first).to_be_visible()
+        expect(
+            page.get_by_text("Have a Qualified Person certify every imported batch before release").first
+        ).to_be_visible()
         expect(page.get_by_text("confirm with the competent authority").first).to_be_visible()
         page.set_viewport_size(SCREENSHOT_SIZE)
         _settle(page)

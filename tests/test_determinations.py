@@ -245,7 +245,7 @@ def test_evaluate_json_carries_determinations(capsys: pytest.CaptureFixture[str]
         "Alpha gadget",
         "You said it is an alpha gadget.",
     )
-    assert first["citations"] == [
+    assert [{k: c[k] for k in ("source", "title", "reference", "url")} for c in first["citations"]] == [
         {
             "source": "gadget_act",
             "title": "Gadget Act",

@@ -62,6 +62,10 @@ def test_evaluate_why_not_gives_the_first_failing_condition(toy_book: Rulebook) 
     out = evaluate(toy_book, {**FULL, "widget_count_large": False})
     reg = next(f for f in out.not_applicable if f.id == "register_widgets")
     assert reg.why_not == "when.all[1]: “Do you make more than 100 widgets a year?” needed yes; answered: no"
+    assert reg.why_not_text == (
+        "Not for you because you said “Do you make more than 100 widgets a year?” — no "
+        "(this applies when the answer is yes)."
+    )
 
 
 def test_evaluate_why_not_names_the_exception(toy_book: Rulebook) -> None:
@@ -76,6 +80,7 @@ def test_evaluate_why_not_explains_a_question_that_was_not_asked(toy_book: Ruleb
     out = evaluate(toy_book, {"uses_widgets": False})
     label = next(f for f in out.not_applicable if f.id == "label_red_widgets")
     assert label.why_not == "when: “Which colour are the widgets?” was not asked (its own condition does not hold)"
+    assert label.why_not_text == "Not for you because “Which colour are the widgets?” does not arise for your answers."
 
 
 def test_evaluate_respects_validity_windows_as_of_a_date(toy_book: Rulebook) -> None:
@@ -85,6 +90,7 @@ def test_evaluate_respects_validity_windows_as_of_a_date(toy_book: Rulebook) -> 
     assert "label_all_widgets" in {f.id for f in before.upcoming}
     ended = next(f for f in after.not_applicable if f.id == "label_red_widgets")
     assert ended.why_not == "validity: ceased to apply after 2026-12-31 (as of 2027-01-01)"
+    assert ended.why_not_text == "No longer applies: it ceased to apply after 2026-12-31."
     assert "label_all_widgets" in {f.id for f in after.applicable}
 
 

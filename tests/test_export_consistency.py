@@ -28,9 +28,10 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from atmp_pathways import Rulebook, evaluate, next_question
 from atmp_pathways.exports import EXPORTS
+from atmp_pathways.exports.outline import UNDETERMINED, determination_heading
 from atmp_pathways.models import AnswerValue
 from atmp_pathways.outcome import Outcome
-from atmp_pathways.present import answer_rows, citation_text, question_text, status_label, verification_label
+from atmp_pathways.present import answer_rows, citation_text, due_label, question_text, status_label, verification_label
 
 GENERATED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 NO_ANSWERS = {"csv"}  # one row per checklist item: answers do not fit the row shape
@@ -116,10 +117,21 @@ def expected_phrases(outcome: Outcome, book: Rulebook, fmt: str) -> dict[str, tu
     for qid in outcome.pending_questions:
         waiting = sum(qid in f.pending for f in outcome.undetermined)
         need(question_text(book, qid), f"pending question {qid}", waiting + (fmt not in NO_ANSWERS))
+    for d in outcome.determinations:  # "Your pathway": every format says what the rules conclude
+        need(determination_heading(d), f"determination {d.key}")
+        need(d.value_label or UNDETERMINED, f"conclusion of {d.key}")
+        need(verification_label(d.verification), f"verification of {d.key}")
+        if d.because:
+            need(d.because, f"because of {d.key}")
+        for c in d.citations:
+            need(citation_text(c), f"citation of {d.key}")
+        for qid in d.pending:
+            need(question_text(book, qid), f"question settling {d.key}")
     for f in outcome.applicable + outcome.upcoming + outcome.horizon:
         need(f.title, f"title of {f.id}")
         need(status_label(f.status), f"legal status of {f.id}")
         need(verification_label(f.verification), f"verification of {f.id}")
+        need(due_label(book, f), f"when {f.id} falls due")
         for c in f.citations:
             need(citation_text(c), f"citation of {f.id}")
     for f in outcome.undetermined:
@@ -213,3 +225,16 @@ def test_an_empty_list_reads_the_same_everywhere(toy_book: Rulebook, tmp_path: P
     for fmt in EXPORTS:
         if fmt not in NO_ANSWERS:
             assert label in read_back(fmt, outcome, toy_book, tmp_path), fmt
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_obligation_has_a_when(case: str, outcomes: dict[str, tuple[Rulebook, Outcome]]) -> None:
+    """Every obligation says when it falls due: its own milestone or its phase's default."""
+    book, outcome = outcomes[case]
+    missing = [f.id for f in outcome.all_findings() if not due_label(book, f)]
+    assert not missing, f"no milestone for {missing[:5]}: add its phase to phase_milestones in rulebook.yaml"
+
+
+def test_an_obligation_s_own_milestone_overrides_its_phase(rulebook: Rulebook) -> None:
+    ob = rulebook.obligations_by_id["traceability_data_retention_30_years"]
+    assert ob.due == "retention_30y" and rulebook.meta.phase_milestones[ob.phase] != ob.due

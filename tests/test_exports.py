@@ -250,8 +250,9 @@ def test_json_lists_pending_questions_in_asking_order(toy_book: Rulebook) -> Non
 def test_markdown_has_phase_area_headings_checkboxes_and_links(toy_book: Rulebook, toy_outcome: Outcome) -> None:
     md = to_markdown(toy_outcome, toy_book, GENERATED)
     headings = [line for line in md.splitlines() if line.startswith("#")]
-    assert headings[:5] == [
-        "# Checklist — Toy widget rules",
+    assert headings[:3] == ["# Checklist — Toy widget rules", "## Your pathway", "### Maker size"]  # conclusions first
+    assert headings[3] == "## At a glance"  # the action table, with a When column
+    assert headings[4:8] == [
         "## Applies now",
         "### Making",
         "#### Widgets",
@@ -271,7 +272,9 @@ def test_markdown_lists_undetermined_not_applicable_and_ignored_answers(toy_book
     outcome = evaluate(toy_book, {"uses_widgets": False, "widget_colour": "red"})
     assert outcome.ignored_answers == ("widget_colour",)
     md = to_markdown(outcome, toy_book, GENERATED)
-    assert "## Does not apply" in md and "**Label red widgets** (label\\_red\\_widgets)" in md
+    assert "## Does not apply" in md and "### Widgets" in md.split("## Does not apply")[1]  # grouped by topic
+    assert "- **Label red widgets** Not for you because “Which colour are the widgets?” does not arise" in md
+    assert "when:" not in md.split("## Does not apply")[1]  # condition paths stay in the JSON
     assert "| Which colour are the widgets? | Red (kept, not used) |" in md
 
 
@@ -292,7 +295,9 @@ def test_markdown_neutralises_html_links_and_code(hostile_book: Rulebook, hostil
 
 def test_csv_is_one_row_per_checklist_item(toy_book: Rulebook, toy_outcome: Outcome) -> None:
     rows = list(csv.DictReader(io.StringIO(to_csv(toy_outcome, toy_book, GENERATED))))
-    assert len(rows) == _checklist_count(toy_outcome) == 7
+    assert len(rows) == len(toy_outcome.determinations) + _checklist_count(toy_outcome) == 8
+    assert rows[0]["state"] == "determination" and rows[0]["checklist_item"].startswith("Large maker — ")
+    rows = rows[1:]
     assert [r["checklist_item"] for r in rows[:3]] == ["File the registration form", "Print labels", "Fix labels to every red widget"]  # fmt: skip
     assert {r["ruleset_digest"] for r in rows} == {toy_book.digest}
     assert {r["state"] for r in rows} == {"applies", "applies_from", "horizon"}
@@ -300,7 +305,12 @@ def test_csv_is_one_row_per_checklist_item(toy_book: Rulebook, toy_outcome: Outc
 
 
 def test_csv_without_checklist_items_still_carries_the_stamp(toy_book: Rulebook) -> None:
-    rows = list(csv.DictReader(io.StringIO(to_csv(evaluate(toy_book, {"uses_widgets": False}), toy_book, GENERATED))))
+    outcome = evaluate(toy_book, {"uses_widgets": False})
+    rows = list(csv.DictReader(io.StringIO(to_csv(outcome, toy_book, GENERATED))))
+    assert [r["state"] for r in rows] == ["determination"] * len(outcome.determinations)
+    assert all(r["ruleset_version"] == "1.2.3" for r in rows)
+    nothing = dataclasses.replace(outcome, determinations=())
+    rows = list(csv.DictReader(io.StringIO(to_csv(nothing, toy_book, GENERATED))))
     assert len(rows) == 1 and rows[0]["state"] == "none" and rows[0]["ruleset_version"] == "1.2.3"
 
 
@@ -324,14 +334,14 @@ def test_xlsx_checklist_sheet_is_ready_to_fill_in(toy_book: Rulebook, toy_outcom
     header = [c.value for c in ws[1]]
     assert header[:6] == ["State", "Phase", "Area", "Obligation ID", "Title", "Checklist item"]
     assert header[-4:] == ["Owner", "Status", "Due date", "Notes"]
-    assert ws.max_row == 1 + _checklist_count(toy_outcome)
-    assert ws.auto_filter.ref == f"A1:Q{ws.max_row}"
+    assert ws.max_row == 1 + len(toy_outcome.determinations) + _checklist_count(toy_outcome)
+    assert ws.auto_filter.ref == f"A1:R{ws.max_row}"
     assert ws.freeze_panes == "A2"
     assert ws.cell(row=2, column=1).alignment.wrap_text
     assert ws.column_dimensions["F"].width == 40
     link = ws.cell(row=2, column=header.index("Link") + 1)
     assert link.hyperlink is not None and link.hyperlink.target == "https://example.org/widget-act"
-    assert all(ws.cell(row=r, column=14).value is None for r in range(2, ws.max_row + 1))  # Owner left empty
+    assert all(ws.cell(row=r, column=15).value is None for r in range(2, ws.max_row + 1))  # Owner left empty
     about = {row[0].value: row[1].value for row in wb["About"].iter_rows(min_row=2)}
     assert about["Version"] == "1.2.3" and about["Digest"] == toy_book.digest
     assert about["Generated at"] == STAMP_TEXT and about["Disclaimer"] == DISCLAIMER
@@ -362,8 +372,13 @@ def test_xlsx_and_docx_drop_xml_control_characters(toy_book: Rulebook, toy_outco
 def test_docx_has_headings_checkboxes_citations_and_stamp(toy_book: Rulebook, toy_outcome: Outcome) -> None:
     doc = Document(io.BytesIO(to_docx(toy_outcome, toy_book, GENERATED)))
     headings = [(p.style.name, p.text) for p in doc.paragraphs if p.style is not None and p.style.name.startswith(("Heading", "Title"))]  # fmt: skip
-    assert headings[:5] == [
+    assert headings[:3] == [
         ("Title", "Checklist — Toy widget rules"),
+        ("Heading 1", "Your pathway"),
+        ("Heading 2", "Maker size"),
+    ]
+    assert headings[3] == ("Heading 1", "At a glance")
+    assert headings[4:8] == [
         ("Heading 1", "Applies now"),
         ("Heading 2", "Making"),
         ("Heading 3", "Widgets"),

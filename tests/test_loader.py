@@ -43,6 +43,7 @@ CASES: dict[str, tuple[int | None, list[str]]] = {
     "duplicate_key": (5, ["duplicate key 'title'"]),
     "alias": (4, ["anchors and aliases", "write the value out in full"]),
     "python_tag": (1, ["tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"]),
+    "unknown_milestone": (8, ["unknown milestone 'yearli'", "did you mean 'yearly'?"]),
     "unknown_actor": (7, ["unknown actor 'makr'", "did you mean 'maker'?"]),
     "bad_operator": (5, ["'is' does not fit many_of question 'ship_to'", "use 'includes' or 'answered'"]),
     "bad_placeholder": (4, ["unknown placeholder '{item_lable}'", "{item_label}"]),

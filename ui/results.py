@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 from typing import Literal
@@ -10,14 +11,18 @@ import streamlit as st
 
 from atmp_pathways import Finding, Rulebook
 from atmp_pathways.exports import EXPORTS, export_filename
+from atmp_pathways.exports.outline import UNDETERMINED, by_area, determination_heading, settled_by
 from atmp_pathways.models import AnswerValue
-from atmp_pathways.outcome import Outcome, change_dates, diff_outcomes, law_change_dates
+from atmp_pathways.outcome import Determined, Outcome, change_dates, diff_outcomes, law_change_dates
 from atmp_pathways.present import (
     DISCLAIMER,
     actor_label,
+    due_label,
     group_findings,
     item_tables,
+    phase_label,
     status_badge,
+    status_label,
     verification_label,
 )
 from atmp_pathways.present import escape_markdown as _escape
@@ -25,6 +30,7 @@ from atmp_pathways.present import markdown_link as _link
 from atmp_pathways.present import markdown_table as _table
 from atmp_pathways.wizard import Wizard
 
+from . import compare as compare_panel
 from . import state
 
 __all__ = ["compare_default", "render"]
@@ -59,37 +65,134 @@ def render(wiz: Wizard, answers: dict[str, AnswerValue], as_of: date) -> None:
         f"law as of **{outcome.as_of.isoformat()}** · {len(answers)} answers"
     )
     st.warning(escape_markdown(DISCLAIMER), icon=":material/gavel:")
-    counts = st.columns(4)
-    counts[0].metric("Apply now", len(outcome.applicable))
-    counts[1].metric("Apply later", len(outcome.upcoming))
-    counts[2].metric("On the horizon", len(outcome.horizon))
-    counts[3].metric("Do not apply", len(outcome.not_applicable))
     _downloads(book, outcome)
+    _pathway(book, outcome)
+    keep = _filters(book, outcome)
+    applicable, upcoming, horizon = (
+        tuple(filter(keep, fs)) for fs in (outcome.applicable, outcome.upcoming, outcome.horizon)
+    )
+    _summary(book, applicable)
     if outcome.undetermined:
         st.info(
             f"{len(outcome.undetermined)} obligation(s) still wait for answers; go back to the review screen to finish."
         )
-    tabs = st.tabs(["Applies now", "Applies later", "On the horizon", "Why not", "Per country", "What changes"])
+    tabs = st.tabs(
+        [
+            f"Applies now ({len(applicable)})",
+            f"Applies later ({len(upcoming)})",
+            f"On the horizon ({len(horizon)})",
+            f"Why not ({len(outcome.not_applicable)})",
+            "Per country",
+            "What changes",
+            "Compare options",
+        ]
+    )
     with tabs[0]:
-        _grouped(book, outcome.applicable, "Nothing applies now for these answers.")
+        _grouped(book, applicable, "Nothing applies now for these answers (or the filters).")
     with tabs[1]:
         st.caption("These obligations apply to you from a later date.")
-        _grouped(book, outcome.upcoming, "Nothing is scheduled to start applying later.")
+        _grouped(book, upcoming, "Nothing is scheduled to start applying later.")
     with tabs[2]:
         st.warning(
             "**Not law.** Proposals and agreed texts that are not yet in force. Watch them; they bind no one yet.",
             icon=":material/visibility:",
         )
-        _grouped(book, outcome.horizon, "Nothing on the horizon for these answers.")
+        _grouped(book, horizon, "Nothing on the horizon for these answers.")
     with tabs[3]:
-        _why_not(outcome)
+        _why_not(book, outcome)
     with tabs[4]:
         _per_item(book, outcome)
     with tabs[5]:
         _what_changes(wiz, answers, outcome)
+    with tabs[6]:
+        compare_panel.render(wiz, answers, outcome)
     st.button(
         "Back to review", key="results_back", icon=":material/arrow_back:", on_click=state.set_view, args=("review",)
     )
+
+
+def _pathway(book: Rulebook, outcome: Outcome) -> None:
+    """ "Your pathway": what the rules conclude from the answers, before the obligations."""
+    if not outcome.determinations:
+        return
+    st.subheader("Your pathway", anchor="your-pathway")
+    for d in outcome.determinations:
+        _determined(book, d)
+
+
+def _determined(book: Rulebook, d: Determined) -> None:
+    with st.container(border=True, key=f"pathway_{d.key}"):
+        badges = [_badge(d.value_label or UNDETERMINED, "blue" if d.value else "orange")]
+        if d.verification != "confirmed":
+            badges.append(_badge(verification_label(d.verification), "orange", ":material/warning:"))
+        body = [f"**{escape_markdown(determination_heading(d))}**  \n" + " ".join(badges)]
+        if d.value is None and d.pending:
+            body.append(f"Settled by your answer to: {escape_markdown(settled_by(book, d))}")
+        if d.because:
+            body.append(f"**Because** {escape_markdown(d.because)}")
+        if d.citations:
+            body.append(
+                "\n".join(
+                    f"- {_link(c.title, c.url, streamlit=True)}, {escape_markdown(c.reference)}" for c in d.citations
+                )
+            )
+        st.markdown("\n\n".join(body))
+        if d.meaning:
+            st.caption(escape_markdown(d.meaning))
+
+
+def _filters(book: Rulebook, outcome: Outcome) -> Callable[[Finding], bool]:
+    """Filters by phase, actor, status, verification and text; returns the test a finding must pass."""
+    findings = outcome.applicable + outcome.upcoming + outcome.horizon
+    if not findings:
+        return lambda f: True
+
+    def options(attr: str) -> list[str]:
+        return sorted({getattr(f, attr) for f in findings})
+
+    with st.expander("Filter the obligations", icon=":material/filter_list:"):
+        row = st.columns(4)
+        phases = row[0].multiselect(
+            "Phase", options("phase"), format_func=lambda p: phase_label(book, p), key="flt_phase"
+        )
+        actors = row[1].multiselect(
+            "Who", options("actor"), format_func=lambda a: actor_label(book, a), key="flt_actor"
+        )
+        statuses = row[2].multiselect("Legal status", options("status"), format_func=status_label, key="flt_status")
+        checks = row[3].multiselect(
+            "Verification", options("verification"), format_func=verification_label, key="flt_verification"
+        )
+        text = st.text_input("Search titles, descriptions and checklists", key="flt_text").strip().casefold()
+
+    def keep(f: Finding) -> bool:
+        if (phases and f.phase not in phases) or (actors and f.actor not in actors):
+            return False
+        if (statuses and f.status not in statuses) or (checks and f.verification not in checks):
+            return False
+        if text:
+            haystack = " ".join((f.title, f.description, *f.checklist)).casefold()
+            return text in haystack
+        return True
+
+    return keep
+
+
+def _summary(book: Rulebook, findings: tuple[Finding, ...]) -> None:
+    """At a glance: one row per obligation that applies now (its card below carries the same title)."""
+    st.subheader("At a glance", anchor="at-a-glance")
+    if not findings:
+        st.caption("Nothing applies now for these answers (or the filters).")
+        return
+    rows = [
+        f"| {escape_markdown(f.title)} | {escape_markdown(phase_label(book, f.phase))} "
+        f"| {escape_markdown(actor_label(book, f.actor))} | {escape_markdown(status_badge(f))} "
+        f"| {escape_markdown(verification_label(f.verification))} | {escape_markdown(due_label(book, f) or '—')} |"
+        for group in group_findings(book, findings)
+        for _, items in group.areas
+        for f in items
+    ]
+    head = "| Obligation | Phase | Who | Status | Verification | When |\n|---|---|---|---|---|---|\n"
+    st.markdown(head + "\n".join(rows))
 
 
 def _downloads(book: Rulebook, outcome: Outcome) -> None:
@@ -121,13 +224,20 @@ def _grouped(book: Rulebook, findings: tuple[Finding, ...], empty: str) -> None:
 
 
 def _finding(book: Rulebook, f: Finding) -> None:
-    with st.container(border=True):
+    label = f"**{escape_markdown(f.title)}** · {escape_markdown(status_badge(f))}"
+    if f.due:
+        label += f" · {escape_markdown(due_label(book, f))}"
+    if f.verification != "confirmed":
+        label += " · :orange[:material/warning: " + escape_markdown(verification_label(f.verification)) + "]"
+    with st.expander(label, expanded=False):
         # Title and badges in one Markdown element (``st.badge`` is this same directive, one element each).
         colour = "orange" if f.state == "applies_from" else _STATUS_COLOURS.get(f.status, "gray")
         badges = [
             _badge(status_badge(f), colour),
             _badge(actor_label(book, f.actor), "gray", ":material/person:"),
         ]
+        if f.due:
+            badges.append(_badge(due_label(book, f), "gray", ":material/schedule:"))
         if f.valid_to is not None:  # e.g. a Directive replaced by a Regulation: say when it stops
             badges.append(_badge(f"Until {f.valid_to.isoformat()}", "gray", ":material/event_busy:"))
         if f.verification != "confirmed":
@@ -146,8 +256,10 @@ def _finding(book: Rulebook, f: Finding) -> None:
         st.markdown("\n\n".join(body))
         if f.notes:
             st.caption(escape_markdown(f.notes))
-        with st.expander("Why this applies"):
-            st.markdown("\n".join(f"- {escape_markdown(r.text)}" for r in f.because) or "No conditions.")
+        st.markdown(
+            "**Why this applies**\n"
+            + ("\n".join(f"- {escape_markdown(r.text)}" for r in f.because) or "No conditions.")
+        )
 
 
 def _badge(label: str, colour: BadgeColour, icon: str | None = None) -> str:
@@ -155,16 +267,19 @@ def _badge(label: str, colour: BadgeColour, icon: str | None = None) -> str:
     return f":{colour}-badge[{icon + ' ' if icon else ''}{escape_markdown(label)}]"
 
 
-def _why_not(outcome: Outcome) -> None:
+def _why_not(book: Rulebook, outcome: Outcome) -> None:
     if not outcome.not_applicable:
         st.caption("Every obligation in the rules applies, or waits for an answer.")
         return
-    st.caption("Obligations in the rules that do not apply to you, and the first condition that rules each one out.")
-    st.markdown(
-        "\n".join(
-            f"- **{escape_markdown(f.title)}** — {escape_markdown(f.why_not or '')}" for f in outcome.not_applicable
-        )
-    )
+    st.caption("Obligations in the rules that do not apply to you, by topic, and what rules each one out.")
+    for area, items in by_area(book, outcome.not_applicable):
+        with st.expander(f"{escape_markdown(area)} ({len(items)})", expanded=False):
+            st.markdown(
+                "\n".join(
+                    f"- **{escape_markdown(f.title)}** — {escape_markdown(f.why_not_text or f.why_not or '')}"
+                    for f in items
+                )
+            )
 
 
 def _per_item(book: Rulebook, outcome: Outcome) -> None:

@@ -9,12 +9,22 @@ from typing import Any
 from ..engine import question_order
 from ..models import AnswerValue, Rulebook
 from ..outcome import Determined, Finding, Outcome
-from ..present import DISCLAIMER, answer_rows, citation_text, question_text, status_label, timestamp, verification_label
+from ..present import (
+    DISCLAIMER,
+    answer_rows,
+    citation_text,
+    due_label,
+    question_text,
+    status_label,
+    timestamp,
+    verification_label,
+)
+from .outline import UNDETERMINED, determination_heading
 
 __all__ = ["render"]
 
 
-def _finding(f: Finding) -> dict[str, Any]:
+def _finding(f: Finding, book: Rulebook) -> dict[str, Any]:
     return {
         "id": f.id, "obligation": f.obligation, "item": f.item, "item_label": f.item_label, "title": f.title,
         "description": f.description, "actor": f.actor, "phase": f.phase, "area": f.area, "status": f.status,
@@ -22,6 +32,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "verification_label": verification_label(f.verification),
         "valid_from": f.valid_from.isoformat() if f.valid_from else None,
         "valid_to": f.valid_to.isoformat() if f.valid_to else None,
+        "due": f.due, "due_label": due_label(book, f),
         "citations": [
             {"source": c.source, "title": c.title, "reference": c.reference, "url": c.url, "quote": c.quote,
              "text": citation_text(c)}
@@ -34,10 +45,16 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 def _determined(d: Determined, book: Rulebook) -> dict[str, Any]:
     return {
-        "id": d.id, "item": d.item, "title": d.title, "value": d.value, "value_label": d.value_label,
+        "id": d.id, "item": d.item, "item_label": d.item_label, "title": d.title,
+        "heading": determination_heading(d), "value": d.value, "value_label": d.value_label,
+        "conclusion": d.value_label or UNDETERMINED,
         "meaning": d.meaning, "because": d.because,
-        "citations": [{"source": c.source, "title": c.title, "reference": c.reference, "url": c.url} for c in d.citations],
-        "status": d.status, "verification": d.verification,
+        "citations": [
+            {"source": c.source, "title": c.title, "reference": c.reference, "url": c.url, "text": citation_text(c)}
+            for c in d.citations
+        ],
+        "status": d.status, "status_label": status_label(d.status), "verification": d.verification,
+        "verification_label": verification_label(d.verification),
         "pending": [{"id": q, "text": question_text(book, q)} for q in d.pending],
     }  # fmt: skip
 
@@ -63,10 +80,13 @@ def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = Non
         "ignored_answers": list(outcome.ignored_answers),
         "answer_labels": [{"question": q, "answer": a} for q, a in answer_rows(outcome, book)],
         "determinations": [_determined(d, book) for d in outcome.determinations],
-        "obligations": [_finding(f) for f in outcome.applicable],
-        "applies_from": [_finding(f) for f in outcome.upcoming],
-        "horizon": [_finding(f) for f in outcome.horizon],
-        "not_applicable": [{"id": f.id, "title": f.title, "why_not": f.why_not} for f in outcome.not_applicable],
+        "obligations": [_finding(f, book) for f in outcome.applicable],
+        "applies_from": [_finding(f, book) for f in outcome.upcoming],
+        "horizon": [_finding(f, book) for f in outcome.horizon],
+        "not_applicable": [
+            {"id": f.id, "title": f.title, "why_not": f.why_not, "why_not_text": f.why_not_text}
+            for f in outcome.not_applicable
+        ],
         "undetermined": [
             {"id": f.id, "title": f.title, "pending": list(f.pending),
              "waiting_for": [question_text(book, q) for q in f.pending]}

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from ..models import Rulebook
@@ -18,7 +19,7 @@ from ..present import escape_markdown as esc
 from ..present import markdown_link, markdown_table
 from .outline import Block, Bullets, Checklist, Facts, Heading, Label, Links, Paragraph, Table, outline
 
-__all__ = ["render"]
+__all__ = ["render", "render_blocks"]
 
 
 def _block(b: Block) -> list[str]:
@@ -51,8 +52,13 @@ def _block(b: Block) -> list[str]:
 
 def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> str:
     """A Markdown checklist: stamp, disclaimer, obligations by phase and area, answers."""
+    return render_blocks(outline(outcome, book, generated_at))
+
+
+def render_blocks(blocks: Sequence[Block]) -> str:
+    """Any outline as Markdown."""
     out: list[str] = []
-    for block in outline(outcome, book, generated_at):
+    for block in blocks:
         lines = _block(block)
         if lines:
             out += [*lines, ""]

@@ -1,6 +1,6 @@
 """What every export says, once: an outcome as format-neutral blocks, and as rows for tables.
 
-``outline`` walks stamp → disclaimer → sections → phases → areas → obligations →
+``outline`` walks stamp → disclaimer → your pathway → at a glance → sections → phases → areas → obligations →
 still undetermined → does not apply → answers, and returns a flat list of blocks;
 the Markdown, Word and PDF renderers only draw them. ``checklist_rows``,
 ``undetermined_rows`` and ``not_applicable_rows`` are the same content as rows, for
@@ -11,7 +11,7 @@ CSV, JSON and the spreadsheet. All wording comes from ``atmp_pathways.present``.
 >>> book = load_rulebook("tests/fixtures/toy_rules")
 >>> blocks = outline(evaluate(book, {"uses_widgets": True}), book, None)
 >>> [b.text for b in blocks if isinstance(b, Heading) and b.level == 1]
-['Applies from a later date', 'On the horizon (not yet law)', 'Still undetermined', 'Your answers']
+['Your pathway', 'At a glance', 'Applies from a later date', 'On the horizon (not yet law)', 'Still undetermined', 'Your answers']
 """
 
 from __future__ import annotations
@@ -23,17 +23,21 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ..models import Rulebook
-from ..outcome import Finding, Outcome
+from ..outcome import Determined, Finding, Outcome
 from ..present import (
     DISCLAIMER,
     SECTIONS,
     actor_label,
     answer_rows,
+    area_label,
     citation_text,
+    due_label,
     facts,
     group_findings,
+    phase_label,
     question_text,
     stamp_rows,
+    status_badge,
     status_label,
     timestamp,
     verification_label,
@@ -53,10 +57,19 @@ __all__ = [
     "Paragraph",
     "ROW_FIELDS",
     "Table",
+    "UNDETERMINED",
+    "by_area",
     "checklist_rows",
+    "determination_heading",
+    "settled_by",
     "not_applicable_rows",
     "outline",
+    "pathway",
+    "pathway_rows",
     "pending_texts",
+    "SUMMARY_COLUMNS",
+    "summary",
+    "summary_rows",
     "undetermined_rows",
     "waiting_for",
     "xml_safe",
@@ -130,7 +143,7 @@ class Checklist:
 class Table:
     headers: tuple[str, ...] | None
     rows: tuple[tuple[str, ...], ...]
-    role: Literal["stamp", "details", "answers"]
+    role: Literal["stamp", "details", "answers", "compare", "summary"]
 
 
 Block = Heading | Facts | Paragraph | Label | Bullets | Links | Checklist | Table
@@ -144,6 +157,78 @@ def waiting_for(book: Rulebook, f: Finding) -> str:
 def pending_texts(book: Rulebook, outcome: Outcome) -> list[str]:
     """The questions still to answer, as texts, in asking order."""
     return [question_text(book, q) for q in outcome.pending_questions]
+
+
+UNDETERMINED = "Not yet determined"
+
+
+def settled_by(book: Rulebook, d: Determined) -> str:
+    """The questions that would settle an undetermined determination, as their texts."""
+    return "; ".join(question_text(book, q) for q in d.pending)
+
+
+def determination_heading(d: Determined) -> str:
+    """``Title`` or ``Title — item``: the heading of one determination's result."""
+    return f"{d.title} — {d.item_label or d.item}" if d.item is not None else d.title
+
+
+def _determined(book: Rulebook, d: Determined) -> list[Block]:
+    rows = [("Conclusion", d.value_label or UNDETERMINED)]
+    rows += [("Legal status", status_label(d.status)), ("Verification", verification_label(d.verification))]
+    out: list[Block] = [
+        Heading(determination_heading(d), 2),
+        Facts(tuple(rows), "Verification" if d.verification != "confirmed" else ""),
+    ]
+    if d.value is None and d.pending:
+        out.append(Paragraph(settled_by(book, d), lead="Settled by your answer to:", tone="warning"))
+    if d.meaning:
+        out.append(Paragraph(d.meaning))
+    if d.because:
+        out += [Label("Because"), Paragraph(d.because)]
+    if d.citations:
+        links = tuple(
+            Link(c.title, f", {c.reference}" + (f" — “{c.quote}”" if c.quote else ""), c.url) for c in d.citations
+        )
+        out += [Label("Sources"), Links(links)]
+    return out
+
+
+def by_area(book: Rulebook, findings: tuple[Finding, ...]) -> list[tuple[str, tuple[Finding, ...]]]:
+    """Findings by topic (area heading), in first-seen order, as the main list groups them."""
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(area_label(book, f.area), []).append(f)
+    return [(a, tuple(fs)) for a, fs in groups.items()]
+
+
+def pathway(outcome: Outcome, book: Rulebook) -> list[Block]:
+    """ "Your pathway": what the rules conclude from the answers, before any obligation."""
+    if not outcome.determinations:
+        return []
+    out: list[Block] = [Heading("Your pathway", 1)]
+    for d in outcome.determinations:
+        out += _determined(book, d)
+    return out
+
+
+SUMMARY_COLUMNS = ("Obligation", "Phase", "Who", "Status", "Verification", "When")
+
+
+def summary_rows(book: Rulebook, findings: tuple[Finding, ...]) -> list[tuple[str, str, str, str, str, str]]:
+    """One row per obligation: title · phase · actor · status · verification · when (the action table)."""
+    return [
+        (f.title, phase_label(book, f.phase), actor_label(book, f.actor), status_badge(f),
+         verification_label(f.verification), due_label(book, f) or "—")
+        for group in group_findings(book, findings) for _, items in group.areas for f in items
+    ]  # fmt: skip
+
+
+def summary(outcome: Outcome, book: Rulebook) -> list[Block]:
+    """The action table: every obligation with a checklist, before the long text."""
+    findings = outcome.applicable + outcome.upcoming + outcome.horizon
+    if not findings:
+        return []
+    return [Heading("At a glance", 1), Table(SUMMARY_COLUMNS, tuple(summary_rows(book, findings)), "summary")]
 
 
 def _finding(book: Rulebook, f: Finding) -> list[Block]:
@@ -175,6 +260,8 @@ def outline(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> 
     if not outcome.complete:
         text = f"{len(outcome.pending_questions)} question(s) still open."
         out.append(Paragraph(text, lead="Interview incomplete:", tone="warning"))
+    out += pathway(outcome, book)
+    out += summary(outcome, book)
     for attr, heading, _ in SECTIONS:
         findings: tuple[Finding, ...] = getattr(outcome, attr)
         if not findings:
@@ -197,7 +284,9 @@ def outline(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> 
         out.append(Bullets(tuple(Item(t) for t in pending_texts(book, outcome)), numbered=True))
     if outcome.not_applicable:
         out.append(Heading("Does not apply", 1))
-        out.append(Bullets(tuple(Item(f"({f.id}) — {f.why_not or ''}", f.title) for f in outcome.not_applicable)))
+        for area, items in by_area(book, outcome.not_applicable):
+            out.append(Heading(area, 2))
+            out.append(Bullets(tuple(Item(f.why_not_text or f.why_not or "", f.title) for f in items)))
     out.append(Heading("Your answers", 1))
     out.append(Table(("Question", "Answer"), tuple(answer_rows(outcome, book)), "answers"))
     return out
@@ -208,7 +297,7 @@ def outline(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> 
 CSV_COLUMNS = (
     "ruleset_title", "ruleset_version", "ruleset_digest", "as_of", "generated_at", "state", "phase", "area",
     "obligation_id", "title", "actor", "legal_status", "verification", "valid_from", "valid_to",
-    "checklist_item", "citations", "disclaimer",
+    "checklist_item", "citations", "when", "disclaimer",
 )  # fmt: skip
 ROW_FIELDS = (*CSV_COLUMNS, "link")
 """``CSV_COLUMNS`` and the first citation's URL (the spreadsheet makes it a link)."""
@@ -227,6 +316,15 @@ def checklist_rows(outcome: Outcome, book: Rulebook, generated_at: datetime | No
         "as_of": outcome.as_of.isoformat(), "generated_at": timestamp(generated_at), "disclaimer": DISCLAIMER,
     }  # fmt: skip
     rows: list[dict[str, str]] = []
+    for d in outcome.determinations:
+        rows.append(base | {
+            "state": "determination", "phase": "Your pathway", "obligation_id": d.key,
+            "title": determination_heading(d), "legal_status": status_label(d.status),
+            "verification": verification_label(d.verification),
+            "checklist_item": _conclusion(book, d),
+            "citations": "; ".join(f"{citation_text(c)} ({c.url})" for c in d.citations),
+            "link": d.citations[0].url if d.citations else "",
+        })  # fmt: skip
     for attr, _, state in SECTIONS:
         for group in group_findings(book, getattr(outcome, attr)):
             for area, findings in group.areas:
@@ -235,7 +333,7 @@ def checklist_rows(outcome: Outcome, book: Rulebook, generated_at: datetime | No
                     row = base | {
                         "state": state, "phase": group.phase_title, "area": area, "obligation_id": f.id,
                         "title": f.title, "actor": actor_label(book, f.actor), "legal_status": status_label(f.status),
-                        "verification": verification_label(f.verification),
+                        "verification": verification_label(f.verification), "when": due_label(book, f),
                         "valid_from": f.valid_from.isoformat() if f.valid_from else "",
                         "valid_to": f.valid_to.isoformat() if f.valid_to else "", "citations": cites,
                         "link": f.citations[0].url if f.citations else "",
@@ -249,6 +347,26 @@ def checklist_rows(outcome: Outcome, book: Rulebook, generated_at: datetime | No
     return [{k: row.get(k, "") for k in ROW_FIELDS} for row in rows]
 
 
+def _conclusion(book: Rulebook, d: Determined) -> str:
+    if d.value is None:
+        return f"{UNDETERMINED} — settled by your answer to: {settled_by(book, d)}" if d.pending else UNDETERMINED
+    return f"{d.value_label} — {d.because}" if d.because else d.value_label or d.value or ""
+
+
+def pathway_rows(outcome: Outcome, book: Rulebook) -> list[tuple[str, str, str, str, str]]:
+    """(determination, conclusion, because or what settles it, verification, sources), one per result."""
+    rows = []
+    for d in outcome.determinations:
+        why = d.because or ""
+        if d.value is None and d.pending:
+            why = f"Settled by your answer to: {settled_by(book, d)}"
+        cites = "; ".join(citation_text(c) for c in d.citations)
+        rows.append(
+            (determination_heading(d), d.value_label or UNDETERMINED, why, verification_label(d.verification), cites)
+        )
+    return rows
+
+
 def undetermined_rows(outcome: Outcome, book: Rulebook) -> list[tuple[str, str, str]]:
     """(obligation id, title, the questions it waits for as texts)."""
     return [(f.id, f.title, waiting_for(book, f)) for f in outcome.undetermined]
@@ -256,7 +374,7 @@ def undetermined_rows(outcome: Outcome, book: Rulebook) -> list[tuple[str, str, 
 
 def not_applicable_rows(outcome: Outcome) -> list[tuple[str, str, str]]:
     """(obligation id, title, the first condition that rules it out)."""
-    return [(f.id, f.title, f.why_not or "") for f in outcome.not_applicable]
+    return [(f.id, f.title, f.why_not_text or f.why_not or "") for f in outcome.not_applicable]
 
 
 # ---- XML-safe text ----------------------------------------------------------------------------

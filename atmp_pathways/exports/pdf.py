@@ -240,8 +240,8 @@ def _heading(out: _Text, text: str, level: int) -> None:
     pdf.ln(1)
 
 
-def _table(out: _Text, rows: Sequence[tuple[str, str]], widths: tuple[float, float], headers: tuple[str, str] | None = None) -> None:  # fmt: skip
-    """A ruled two-column table, laid out as ``FPDF.table(padding=1, line_height=4.2)`` lays it out:
+def _table(out: _Text, rows: Sequence[Sequence[str]], widths: tuple[float, ...], headers: Sequence[str] | None = None) -> None:  # fmt: skip
+    """A ruled table, laid out as ``FPDF.table(padding=1, line_height=4.2)`` lays it out:
     bold heading row repeated after a page break, rows never split, text centred vertically."""
     pdf = out.pdf
     pdf.set_text_color(*_INK)
@@ -279,7 +279,13 @@ def _table(out: _Text, rows: Sequence[tuple[str, str]], widths: tuple[float, flo
 
 
 _HEADING_SIZES = (17.0, 15.0, 13.0, 11.5, 10.5)
-_TABLE_WIDTHS = {"stamp": (35.0, 139.0), "details": (60.0, 114.0), "answers": (110.0, 64.0)}
+_TABLE_WIDTHS: dict[str, tuple[float, ...]] = {
+    "stamp": (35.0, 139.0),
+    "details": (60.0, 114.0),
+    "answers": (110.0, 64.0),
+    "compare": (74.0, 50.0, 50.0),
+    "summary": (52.0, 22.0, 26.0, 22.0, 26.0, 26.0),
+}
 
 
 def _block(out: _Text, b: Block) -> None:
@@ -326,8 +332,7 @@ def _block(out: _Text, b: Block) -> None:
             for label, value in b.rows:
                 _para(out, f"{label}: {value}", size=8.5, indent=3)
         else:
-            headers = (b.headers[0], b.headers[1]) if b.headers else None
-            _table(out, [(r[0], r[1]) for r in b.rows], _TABLE_WIDTHS[b.role], headers)
+            _table(out, b.rows, _TABLE_WIDTHS[b.role], b.headers)
 
 
 def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> bytes:
@@ -349,22 +354,34 @@ def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = Non
 
 def _render(outcome: Outcome, book: Rulebook, generated_at: datetime | None, notice: str) -> tuple[bytes, list[int]]:
     outcome = xml_safe(outcome)
+    s = outcome.ruleset
+    blocks = outline(outcome, book, generated_at)
+    if notice:  # after the title, the stamp and the disclaimer
+        blocks.insert(3, Paragraph(notice, lead="Warning:", tone="warning"))
+    return _render_blocks(
+        blocks,
+        title=f"Checklist — {s.title} v{s.version}",
+        footer=(s.title, f" v{s.version} · digest {s.digest} · as of {outcome.as_of.isoformat()}"),
+    )
+
+
+def render_blocks(blocks: Sequence[Block], title: str, footer: tuple[str, str]) -> bytes:
+    """Any outline as a PDF; ``footer`` is (text to shorten if needed, text kept whole) on every page."""
+    return _render_blocks(blocks, title, footer)[0]
+
+
+def _render_blocks(blocks: Sequence[Block], title: str, footer: tuple[str, str]) -> tuple[bytes, list[int]]:
+    """The PDF and the code points its fonts had no glyph for."""
     pdf = _Checklist(format="A4")
     _add_fonts(pdf)
     out = _Text(pdf)
     pdf.set_margins(18, 16, 18)
     pdf.set_auto_page_break(True, margin=16)
-    s = outcome.ruleset
     pdf.set_font(FAMILY, "", 7.5)
-    pdf.footer_text = _fit(
-        out, s.title, f" v{s.version} · digest {s.digest} · as of {outcome.as_of.isoformat()}", pdf.epw - 27
-    )
-    pdf.set_title(f"Checklist — {s.title} v{s.version}")
+    pdf.footer_text = _fit(out, footer[0], footer[1], pdf.epw - 27)
+    pdf.set_title(title)
     pdf.set_creator("ATMP Pathways")
     pdf.add_page()
-    blocks = outline(outcome, book, generated_at)
-    if notice:  # after the title, the stamp and the disclaimer
-        blocks.insert(3, Paragraph(notice, lead="Warning:", tone="warning"))
     for block in blocks:
         _block(out, block)
     data = bytes(pdf.output())

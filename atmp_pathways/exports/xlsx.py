@@ -27,7 +27,7 @@ __all__ = ["render"]
 _CHECKLIST = (
     ("State", "state", 11), ("Phase", "phase", 12), ("Area", "area", 14), ("Obligation ID", "obligation_id", 18),
     ("Title", "title", 30), ("Checklist item", "checklist_item", 40), ("Actor", "actor", 14),
-    ("Legal status", "legal_status", 14), ("Verification", "verification", 26), ("Valid from", "valid_from", 11),
+    ("Legal status", "legal_status", 14), ("Verification", "verification", 26), ("When", "when", 22), ("Valid from", "valid_from", 11),
     ("Valid to", "valid_to", 11), ("Citations", "citations", 40), ("Link", "link", 26),
     ("Owner", "", 14), ("Status", "", 12), ("Due date", "", 11), ("Notes", "", 24),
 )  # fmt: skip
