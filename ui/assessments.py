@@ -76,12 +76,12 @@ def _when(moment: datetime | date) -> str:
 # --- store access: every failure becomes a message on the page ----------------------------
 
 
-def _attempt(action: Callable[[], _T]) -> _T | None:
+def _attempt(action: Callable[[], _T], where: DeltaGenerator | None = None) -> _T | None:
     """Run a store call; show its problem (never a traceback) and return None when it fails."""
     try:
         return action()
     except registry.StoreError as err:
-        st.error(escape_markdown(str(err)), icon=":material/error:")
+        (where or st).error(escape_markdown(str(err)), icon=":material/error:")
         return None
 
 
@@ -125,7 +125,7 @@ def _unbind() -> None:
     st.session_state.pop(_BOUND, None)
 
 
-def _restore_from_url(book: Rulebook) -> None:
+def _restore_from_url(book: Rulebook, where: DeltaGenerator) -> None:
     """A refresh or a bookmark of the wizard keeps ``?assessment=``: re-check it and re-bind.
 
     The answers themselves come from ``?a=`` (they may hold unsaved edits), so only the
@@ -135,7 +135,7 @@ def _restore_from_url(book: Rulebook) -> None:
     bound = _bound()
     if raw is None or (bound is not None and str(bound["id"]) == raw):
         return
-    found = _fetch(raw)
+    found = _fetch(raw, where)
     if found is None:
         del st.query_params[ID_PARAM]
         _unbind()
@@ -150,14 +150,12 @@ def _restore_from_url(book: Rulebook) -> None:
     }
 
 
-def _fetch(raw: str) -> registry.Assessment | None:
+def _fetch(raw: str, where: DeltaGenerator | None = None) -> registry.Assessment | None:
     """The assessment ``raw`` names, if this user may see it; else the not-found message."""
-    try:
-        ident = int(raw)
-    except ValueError:
-        st.error(f"Assessment {escape_markdown(raw)} not found, or not shared with you.")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):  # not an id: the same answer as any other
+        (where or st).error(f"assessment {escape_markdown(raw)} not found, or not shared with you", icon=":material/error:")
         return None
-    return _attempt(lambda: registry.get(ident, auth.current_user()))
+    return _attempt(lambda: registry.get(int(raw), auth.current_user()), where)
 
 
 # --- the save panel in the wizard's sidebar, and the banner -------------------------------
@@ -165,7 +163,7 @@ def _fetch(raw: str) -> registry.Assessment | None:
 
 def wizard_panel(book: Rulebook, top: DeltaGenerator, register_page: StreamlitPage) -> None:
     """Save / save as new in the sidebar; the "changed since you saved this" banner on top."""
-    _restore_from_url(book)
+    _restore_from_url(book, top)
     bound = _bound()
     if bound is not None:
         if st.query_params.get(ID_PARAM) != str(bound["id"]):
