@@ -204,20 +204,22 @@ def test_banner_after_the_rules_change_names_the_changes_and_saving_acknowledges
     monkeypatch.setenv("ATMP_RULES_DIR", str(_changed_rules(tmp_path)))  # "restart on the copy"
     at = _session()
     _to_register(at)
-    assert "2 change(s) under the current rules" in _text(at)
+    assert "2 obligations changed" in _text(at)
     _open_from_register(at, ident)
     banner = "\n".join(w.value for w in at.warning).replace("\\", "")
     assert "2 obligations changed since you saved this on" in banner and "under v1.2.3 — review" in banner
-    assert "register_widgets" in banner and "Art 4a" in banner
-    assert "label_red_widgets" in banner
+    # Each change is named with the rule line that caused it (from the stored snapshot of v1.2.3).
+    assert "register_widgets changes: applies — citation added: Widget Act Art 4a" in banner
+    assert "label_red_widgets stops: does not apply (was: applies) — condition when changed" in banner
 
     _click(at, "assessment_save")
     assert "Recorded that you reviewed 2 change(s)." in _text(at)
     assert not any("obligations changed since" in w.value for w in at.warning)
     latest = open_store(db_url).get(ident, None).latest
-    assert latest.number == 2 and len(latest.acknowledged) == 2 and latest.rulebook_version == "1.3.0"
+    assert latest.number == 2 and latest.rulebook_version == "1.3.0"
+    assert set(latest.acknowledged) == {"obligations:register_widgets:changes", "obligations:label_red_widgets:stops"}
     _to_register(at)
-    assert "under the current rules" not in _text(at)
+    assert "obligations changed" not in _text(at)
 
 
 def test_a_corrupt_database_file_gives_a_message_and_deletes_nothing(

@@ -27,7 +27,7 @@ __all__ = ["ID_PARAM", "answer_changes", "render", "wizard_panel"]
 
 ID_PARAM = "assessment"
 """Query parameter naming the saved assessment (on the wizard and the Assessments page)."""
-_BOUND = "assessment"  # session key: {"id", "revision", "name", "changes", "saved_on", "version"}
+_BOUND = "assessment"  # session key: id, revision, name, and the impact shown in the banner (see _binding)
 _T = TypeVar("_T")
 
 
@@ -104,6 +104,27 @@ def _bound() -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def _binding(book: Rulebook, assessment: registry.Assessment) -> dict[str, Any]:
+    """What the session remembers of an opened assessment, with what the current rules change."""
+    found = registry.impact_for(book, assessment)
+    return {
+        "id": assessment.id,
+        "revision": assessment.latest.number,
+        "name": assessment.name,
+        "banner": found.banner(),
+        "changes": _impact_lines(found),
+        "ack": [line.key for line in found.lines] + [f"questions:{qid}:new" for qid, _ in found.new_questions],
+        "problem": found.problem,
+    }
+
+
+def _impact_lines(found: registry.AssessmentImpact) -> list[str]:
+    lines = [line.text().replace("`", "") for line in found.lines]
+    lines += [f"new question: {text}" for _, text in found.new_questions]
+    lines += [f"answer no longer used: {qid}" for qid in found.dropped_answers]
+    return lines
+
+
 def _bind(book: Rulebook, assessment: registry.Assessment) -> None:
     """Put a saved assessment into the wizard: answers, as-of date, and what changed since."""
     st.session_state["answers"] = dict(assessment.answers)
@@ -111,14 +132,7 @@ def _bind(book: Rulebook, assessment: registry.Assessment) -> None:
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("q_")]:
         del st.session_state[key]
     state.set_view("questions")
-    st.session_state[_BOUND] = {
-        "id": assessment.id,
-        "revision": assessment.latest.number,
-        "name": assessment.name,
-        "changes": registry.changes_since_saved(book, assessment),
-        "saved_on": assessment.latest.saved_at,
-        "version": assessment.latest.rulebook_version,
-    }
+    st.session_state[_BOUND] = _binding(book, assessment)
 
 
 def _unbind() -> None:
@@ -140,14 +154,7 @@ def _restore_from_url(book: Rulebook, where: DeltaGenerator) -> None:
         del st.query_params[ID_PARAM]
         _unbind()
         return
-    st.session_state[_BOUND] = {
-        "id": found.id,
-        "revision": found.latest.number,
-        "name": found.name,
-        "changes": registry.changes_since_saved(book, found),
-        "saved_on": found.latest.saved_at,
-        "version": found.latest.rulebook_version,
-    }
+    st.session_state[_BOUND] = _binding(book, found)
 
 
 def _fetch(raw: str, where: DeltaGenerator | None = None) -> registry.Assessment | None:
@@ -205,16 +212,13 @@ def wizard_panel(book: Rulebook, top: DeltaGenerator, register_page: StreamlitPa
 
 
 def _banner(top: DeltaGenerator, bound: Mapping[str, Any]) -> None:
-    changes: list[str] = list(bound.get("changes") or [])
-    if not changes:
-        return
-    count = len(changes)
-    what = "obligation" if count == 1 else "obligations"
-    head = (
-        f"**{count} {what} changed since you saved this on {_when(bound['saved_on'])[:10]} "
-        f"under v{escape_markdown(str(bound['version']))} — review** the results, then save to record that you did."
-    )
-    top.warning(head + "".join(f"\n- {escape_markdown(line)}" for line in changes), icon=":material/update:")
+    """ "2 obligations changed since you saved this on DATE under vX — review", naming each change."""
+    if bound.get("banner"):
+        head = f"**{escape_markdown(bound['banner'])}** the results, then save to record that you did."
+        lines = "".join(f"\n- {escape_markdown(line)}" for line in bound.get("changes") or [])
+        top.warning(head + lines, icon=":material/update:")
+    if bound.get("problem"):
+        top.caption(escape_markdown(bound["problem"]))
 
 
 def _save(book: Rulebook) -> None:
@@ -229,22 +233,16 @@ def _save(book: Rulebook) -> None:
             state.answers(),
             state.as_of(),
             based_on=int(bound["revision"]),
-            acknowledged=tuple(bound.get("changes") or ()),
+            acknowledged=tuple(bound.get("ack") or ()),
         )
     )
     if revision is None:
         return
-    note = f" Recorded that you reviewed {len(bound['changes'])} change(s)." if bound.get("changes") else ""
+    note = f" Recorded that you reviewed {len(bound['ack'])} change(s)." if bound.get("ack") else ""
     if revision.concurrent:
         note += " Someone else saved it meanwhile: both revisions are kept; see its history."
     state.flash("success", f"Saved {bound['name']} (revision {revision.number}).{note}")
-    st.session_state[_BOUND] = {
-        **bound,
-        "revision": revision.number,
-        "changes": [],
-        "saved_on": revision.saved_at,
-        "version": revision.rulebook_version,
-    }
+    st.session_state[_BOUND] = {**bound, "revision": revision.number, "banner": "", "changes": [], "ack": []}
 
 
 def _save_new(book: Rulebook) -> None:
@@ -262,21 +260,13 @@ def _save_new(book: Rulebook) -> None:
             product,
             state.answers(),
             state.as_of(),
-            acknowledged=tuple(bound.get("changes") or ()) if bound else (),
         )
     )
     if created is None:
         return
     st.session_state["assessment_new_name"] = ""
     st.session_state["assessment_new_product"] = ""
-    st.session_state[_BOUND] = {
-        "id": created.id,
-        "revision": created.latest.number,
-        "name": created.name,
-        "changes": [],
-        "saved_on": created.latest.saved_at,
-        "version": created.latest.rulebook_version,
-    }
+    st.session_state[_BOUND] = {"id": created.id, "revision": created.latest.number, "name": created.name}
     state.flash("success", f"Saved as a new assessment: {created.name}.")
 
 
@@ -325,15 +315,23 @@ def _register(book: Rulebook, wizard_page: StreamlitPage) -> None:
     if not rows:
         st.info("Nothing saved yet. Answer the wizard, then use *Save to Assessments* in its sidebar.")
         return
-    flags = _attempt(lambda: registry.impact_flags(book, user)) or {}
+    recheck = st.date_input(
+        "Re-check as of",
+        value=None,
+        key="impact_as_of",
+        format="YYYY-MM-DD",
+        help="Empty: each assessment at its own as-of date, under the current rules. "
+        "A date: what changes by then for every assessment (e.g. when a new regulation applies).",
+    )
+    impacts = _attempt(lambda: registry.impacts(book, user, recheck)) or {}
     for row in rows:
         with st.container(border=True):
             title = f"**{escape_markdown(row.name)}**"
             if row.product:
                 title += f" · {escape_markdown(row.product)}"
-            changed = flags.get(row.id, 0)
-            if changed:
-                title += f" :orange-badge[:material/update: {changed} change(s) under the current rules]"
+            found = impacts.get(row.id)
+            if found is not None and found.changed:
+                title += f" :orange-badge[:material/update: {escape_markdown(found.banner().split(' since ')[0])}]"
             st.markdown(title)
             st.caption(
                 f"Owner {escape_markdown(row.owner)} · last saved {_when(row.updated_at)} by "
@@ -370,13 +368,7 @@ def _detail(book: Rulebook, raw: str, wizard_page: StreamlitPage) -> None:
         + (f" · shared with {escape_markdown(shared)}" if auth.is_team() else "")
         + f" · created {_when(found.created_at)}"
     )
-    changes = registry.changes_since_saved(book, found)
-    if changes:
-        st.warning(
-            f"Under the current rules, {len(changes)} obligation(s) differ from the saved outcome:"
-            + "".join(f"\n- {escape_markdown(line)}" for line in changes),
-            icon=":material/update:",
-        )
+    _banner(st.container(), _binding(book, found))
     buttons = st.container(horizontal=True)
     with buttons:
         _open_button(book, found.id, wizard_page, key="detail_open")

@@ -14,18 +14,20 @@ from datetime import date
 
 import streamlit as st
 
-from atmp_pathways import Rulebook, evaluate
+from atmp_pathways import Rulebook
 from atmp_pathways.models import AnswerValue
 from atmp_pathways.store import (
     EVERYONE,
     Assessment,
+    AssessmentImpact,
     AssessmentSummary,
     Revision,
     Store,
     StoreError,
     default_url,
+    impact,
+    impact_of,
     open_store,
-    summarise_outcome,
 )
 
 from .auth import LOCAL_USER
@@ -33,14 +35,15 @@ from .auth import LOCAL_USER
 __all__ = [
     "EVERYONE",
     "Assessment",
+    "AssessmentImpact",
     "AssessmentSummary",
     "Revision",
     "StoreError",
-    "changes_since_saved",
     "create",
     "delete",
     "get",
-    "impact_flags",
+    "impact_for",
+    "impacts",
     "list_for",
     "rename",
     "revisions",
@@ -84,13 +87,8 @@ def create(
     product: str,
     answers: Mapping[str, AnswerValue],
     as_of: date,
-    *,
-    acknowledged: Iterable[str] = (),
 ) -> Assessment:
-    store = _store()
-    created = store.create(name, product, _who(user), dict(answers), as_of, book)
-    del acknowledged  # a new assessment starts from the current rules: nothing to acknowledge
-    return created
+    return _store().create(name, product, _who(user), dict(answers), as_of, book)
 
 
 def save(
@@ -127,58 +125,20 @@ def share(assessment_id: int, user: str, grantee: str) -> None:
     _store().share(assessment_id, _who(user), grantee)
 
 
-def changes_since_saved(book: Rulebook, assessment: Assessment) -> list[str]:
-    """What the current rules change in the latest revision's outcome (same answers, same as-of)."""
+def impact_for(book: Rulebook, assessment: Assessment) -> AssessmentImpact:
+    """What the current rules change in the latest revision's outcome (same answers, same as-of),
+    with the rule-diff lines that caused it (from the stored snapshot of the saved rulebook)."""
+    store = _store()
     latest = assessment.latest
-    return _outcome_changes(latest.outcome, summarise_outcome(evaluate(book, latest.answers, latest.as_of)))
+    old_book, problem = None, None
+    if latest.rulebook_digest != book.digest:
+        try:
+            old_book = store.rulebook_snapshot(latest.rulebook_digest)
+        except StoreError as err:
+            problem = str(err)
+    return impact_of(latest, book, old_book=old_book, name=assessment.name, problem=problem)
 
 
-def impact_flags(book: Rulebook, user: str) -> dict[int, int]:
-    """Assessment id → number of changes the current rules make to its saved outcome."""
-    out = {}
-    for summary, revision in _store().latest_revisions(_who(user)):
-        now = summarise_outcome(evaluate(book, revision.answers, revision.as_of))
-        out[summary.id] = len(_outcome_changes(revision.outcome, now))
-    return out
-
-
-def _outcome_changes(saved: Mapping[str, object], now: Mapping[str, object]) -> list[str]:
-    before = {str(o["id"]): o for o in _obligations(saved)}
-    after = {str(o["id"]): o for o in _obligations(now)}
-    lines = []
-    for ident in sorted(set(before) | set(after)):
-        old, new = before.get(ident), after.get(ident)
-        if old is None and new is not None:
-            lines.append(f"{ident}: now {_state(new)}")
-        elif new is None and old is not None:
-            lines.append(f"{ident}: no longer {_state(old)}")
-        elif old is not None and new is not None:
-            what = [
-                f"{field.replace('_', ' ')} {old.get(field)} → {new.get(field)}"
-                for field in ("state", "status", "verification", "valid_from", "valid_to")
-                if old.get(field) != new.get(field)
-            ]
-            gone = [c for c in _list(old.get("citations")) if c not in _list(new.get("citations"))]
-            added = [c for c in _list(new.get("citations")) if c not in _list(old.get("citations"))]
-            what += [f"citation added: {c}" for c in added] + [f"citation removed: {c}" for c in gone]
-            if what:
-                lines.append(f"{ident}: " + "; ".join(what))
-    return lines
-
-
-def _obligations(summary: Mapping[str, object]) -> list[Mapping[str, object]]:
-    found = summary.get("obligations")
-    return [o for o in found if isinstance(o, Mapping)] if isinstance(found, list) else []
-
-
-def _list(value: object) -> list[str]:
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
-def _state(obligation: Mapping[str, object]) -> str:
-    return {
-        "applies": "applies",
-        "applies_from": f"applies from {obligation.get('valid_from')}",
-        "horizon": "on the horizon",
-        "undetermined": "undetermined",
-    }.get(str(obligation.get("state")), str(obligation.get("state")))
+def impacts(book: Rulebook, user: str, as_of: date | None = None) -> dict[int, AssessmentImpact]:
+    """Assessment id → what the current rules (and ``as_of``, default each one's own date) change."""
+    return {found.assessment_id: found for found in impact(_store(), book, as_of, user=_who(user))}
