@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from atmp_pathways.store import NotFound, open_store
@@ -76,7 +77,8 @@ def _save_new(at: AppTest, name: str) -> int:
     at.text_input(key="assessment_new_name").set_value(name)
     _click(at, "assessment_save_new")
     assert f"Saved as a new assessment: {name}." in _text(at)
-    return int(at.query_params["assessment"][0] if isinstance(at.query_params["assessment"], list) else at.query_params["assessment"])
+    raw = at.query_params["assessment"]
+    return int(raw[0] if isinstance(raw, list) else raw)
 
 
 def _to_register(at: AppTest) -> None:
@@ -102,6 +104,7 @@ def test_save_then_reopen_in_a_new_session_restores_answers_and_as_of(db_url: st
     ident = _save_new(at, "Widget plan")
     assert "Widget plan" in _text(at) and "revision 1" in _text(at)
 
+    st.cache_resource.clear()  # as if on another replica: only the database is shared
     fresh = _session()  # another browser, same database: nothing of the first session is needed
     assert fresh.date_input(key="as_of").value == date.today()
     _to_register(fresh)

@@ -29,12 +29,14 @@ import pytest
 from atmp_pathways.review import encode_answers
 
 from .test_app import TOY, TOY_ANSWERS
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, _button, _free_port, _serve, _settle, sync_api
+from .test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _button, _free_port, _serve, _settle, sync_api
 
 pytestmark = pytest.mark.browser
 
 if importlib.util.find_spec("oidc_provider_mock") is None:
-    pytest.skip("the oidc-provider-mock package is not installed (pip install -r requirements-dev.txt)", allow_module_level=True)
+    pytest.skip(
+        "the oidc-provider-mock package is not installed (pip install -r requirements-dev.txt)", allow_module_level=True
+    )
 
 ALICE = "alice@example.org"
 BOB = "bob@example.org"
@@ -127,9 +129,7 @@ def _not_found(page: sync_api.Page, ident: str) -> None:
     _settle(page)
 
 
-def test_two_users_see_only_their_own_and_what_is_shared_with_them(
-    team_server: str, browser: sync_api.Browser
-) -> None:
+def test_two_users_see_only_their_own_and_what_is_shared_with_them(team_server: str, browser: sync_api.Browser) -> None:
     expect = sync_api.expect
     alice = _login(browser, team_server, ALICE)
     alice.goto(f"{team_server}/?a={encode_answers(TOY_ANSWERS)}")

@@ -34,9 +34,7 @@ _T = TypeVar("_T")
 # --- pure helpers -------------------------------------------------------------------------
 
 
-def answer_changes(
-    book: Rulebook, before: Mapping[str, AnswerValue], after: Mapping[str, AnswerValue]
-) -> list[str]:
+def answer_changes(book: Rulebook, before: Mapping[str, AnswerValue], after: Mapping[str, AnswerValue]) -> list[str]:
     """The answers that differ between two revisions, in words (question order of the rulebook)."""
     order = {q.id: i for i, q in enumerate(book.questions)}
     lines = []
@@ -160,7 +158,9 @@ def _restore_from_url(book: Rulebook, where: DeltaGenerator) -> None:
 def _fetch(raw: str, where: DeltaGenerator | None = None) -> registry.Assessment | None:
     """The assessment ``raw`` names, if this user may see it; else the not-found message."""
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):  # not an id: the same answer as any other
-        (where or st).error(f"assessment {escape_markdown(raw)} not found, or not shared with you", icon=":material/error:")
+        (where or st).error(
+            f"assessment {escape_markdown(raw)} not found, or not shared with you", icon=":material/error:"
+        )
         return None
     return _attempt(lambda: registry.get(int(raw), auth.current_user()), where)
 
@@ -251,7 +251,6 @@ def _save_new(book: Rulebook) -> None:
         state.flash("warning", "Give the new assessment a name first.")
         return
     product = str(st.session_state.get("assessment_new_product") or "").strip()
-    bound = _bound()
     created = _attempt_in_callback(
         lambda: registry.create(
             auth.current_user(),
