@@ -283,3 +283,37 @@ def test_sharing_by_email_lets_the_other_user_open_it(team: tuple[AppTest, int])
     assert _ids_listed(bob) == [ident]
     _open_from_register(bob, ident)
     assert bob.header[0].value == "Review your answers"
+
+
+def test_the_first_save_creates_the_default_sqlite_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make run` on a fresh machine: no ATMP_DATABASE_URL, no data folder yet — saving just works."""
+    monkeypatch.delenv("ATMP_DATABASE_URL", raising=False)
+    monkeypatch.delenv("ATMP_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "fresh-home" / ".local" / "share"))
+    monkeypatch.setenv("ATMP_RULES_DIR", str(TOY))
+    at = _session()
+    _answered(at)
+    ident = _save_new(at, "Widget plan")
+    created = tmp_path / "fresh-home" / ".local" / "share" / "atmp-pathways" / "assessments.db"
+    assert created.is_file()
+    assert open_store(f"sqlite:///{created}").get(ident, None).name == "Widget plan"
+
+
+def test_save_reopen_and_history_on_each_database_engine(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same journey on SQLite and on a real PostgreSQL (skips, saying why, without one)."""
+    monkeypatch.setenv("ATMP_DATABASE_URL", store_url)
+    monkeypatch.setenv("ATMP_RULES_DIR", str(TOY))
+    at = _session()
+    _answered(at)
+    ident = _save_new(at, "Widget plan")
+    _click(at, "change_widget_colour")
+    at.radio(key="q_widget_colour").set_value("green")
+    _click(at, "next")
+    _click(at, "assessment_save")
+    fresh = _session()
+    _to_register(fresh)
+    _details(fresh, ident)
+    assert "Which colour are the widgets?: Red → Green" in _text(fresh)
+    _click(fresh, "detail_open")
+    assert fresh.date_input(key="as_of").value == AS_OF
+    assert "Green" in "\n".join(str(b.label) for b in fresh.sidebar.button)
