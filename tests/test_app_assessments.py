@@ -120,6 +120,7 @@ def test_save_then_reopen_in_a_new_session_restores_answers_and_as_of(db_url: st
         assert label in sidebar
     assert fresh.query_params["assessment"] in (str(ident), [str(ident)])
     assert "a" in fresh.query_params  # the URL token stays: a refresh or a shared link still works
+    assert fresh.query_params["as_of"] in (AS_OF.isoformat(), [AS_OF.isoformat()])  # so does the date
 
 
 def test_the_wizard_works_without_saving(db_url: str) -> None:
@@ -181,6 +182,10 @@ def test_revision_history_shows_who_when_and_the_answer_changes(db_url: str) -> 
     assert "Which colour are the widgets?: Red → Blue" in history
     assert "Revision 1" in history and "Do you make widgets?: answered Yes" in history
     assert history.index("Revision 2") < history.index("Revision 1")  # newest first
+
+    _click(at, "detail_open")  # the same session, whose wizard had the date bound to the URL before
+    assert at.date_input(key="as_of").value == AS_OF
+    assert at.query_params["as_of"] in (AS_OF.isoformat(), [AS_OF.isoformat()])
 
 
 def _changed_rules(tmp_path: Path) -> Path:

@@ -294,9 +294,10 @@ def _open_button(book: Rulebook, assessment_id: int, wizard_page: StreamlitPage,
         if found is None:
             return
         _bind(book, found)
-        # The as-of date is bound to its widget (set above through the session state), so
-        # it is not passed here: Streamlit refuses to set a bound query parameter directly.
+        # The as-of date goes into the session (for the widget) and into the URL (for a refresh):
+        # the date widget is not on this page, so its query parameter is not bound here.
         params = {state.URL_PARAM: encode_answers(found.answers), ID_PARAM: str(found.id)}
+        params["as_of"] = found.as_of.isoformat()
         st.switch_page(wizard_page, query_params=params)
 
 
