@@ -288,6 +288,14 @@ def test_sharing_by_email_lets_the_other_user_open_it(team: tuple[AppTest, int])
     assert _ids_listed(bob) == [ident]
     _open_from_register(bob, ident)
     assert bob.header[0].value == "Review your answers"
+    assert not any(b.key == "assessment_save" for b in bob.button)  # only the owner saves revisions
+    assert "Shared by alice@example.org: only they save revisions." in _text(bob)
+
+    _click(alice, "unshare_bob@example.org")
+    assert "No longer shared with bob@example.org." in _text(alice)
+    bob = _session("bob@example.org")
+    _to_register(bob)
+    assert _ids_listed(bob) == []
 
 
 def test_the_first_save_creates_the_default_sqlite_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -109,6 +109,7 @@ def _binding(book: Rulebook, assessment: registry.Assessment) -> dict[str, Any]:
         "id": assessment.id,
         "revision": assessment.latest.number,
         "name": assessment.name,
+        "owner": assessment.owner,
         "banner": found.banner(),
         "changes": _impact_lines(found),
         "ack": [line.key for line in found.lines] + [f"questions:{qid}:new" for qid, _ in found.new_questions],
@@ -183,16 +184,20 @@ def wizard_panel(book: Rulebook, top: DeltaGenerator, register_page: StreamlitPa
         st.subheader("Saved assessment")
         if bound is not None:
             st.caption(f"**{escape_markdown(bound['name'])}**, revision {bound['revision']}")
+            owner = str(bound.get("owner") or auth.current_user())
             buttons = st.container(horizontal=True)
-            buttons.button(
-                "Save",
-                key="assessment_save",
-                icon=":material/save:",
-                type="primary",
-                disabled=not answers,
-                on_click=_save,
-                args=(book,),
-            )
+            if owner == auth.current_user():
+                buttons.button(
+                    "Save",
+                    key="assessment_save",
+                    icon=":material/save:",
+                    type="primary",
+                    disabled=not answers,
+                    on_click=_save,
+                    args=(book,),
+                )
+            else:
+                st.caption(f"Shared by {escape_markdown(owner)}: only they save revisions. Save as new to keep a copy.")
             buttons.button("Close", key="assessment_close", type="tertiary", on_click=_close)
         with st.expander("Save as a new assessment" if bound is not None else "Save to Assessments"):
             st.text_input("Name", key="assessment_new_name", placeholder="e.g. CAR-T 101 — EU supply")
@@ -265,7 +270,12 @@ def _save_new(book: Rulebook) -> None:
         return
     st.session_state["assessment_new_name"] = ""
     st.session_state["assessment_new_product"] = ""
-    st.session_state[_BOUND] = {"id": created.id, "revision": created.latest.number, "name": created.name}
+    st.session_state[_BOUND] = {
+        "id": created.id,
+        "revision": created.latest.number,
+        "name": created.name,
+        "owner": created.owner,
+    }
     state.flash("success", f"Saved as a new assessment: {created.name}.")
 
 
@@ -395,6 +405,16 @@ def _owner_actions(found: registry.Assessment) -> None:
             st.text_input("Share with (e-mail address)", key="share_with", placeholder="colleague@example.org")
             st.checkbox("Share with everyone who can log in", key="share_everyone")
             st.button("Share", key="share", on_click=_share, args=(found.id,))
+            for grantee in found.shared_with:
+                shown = "everyone" if grantee == registry.EVERYONE else grantee
+                st.button(
+                    f"Stop sharing with {escape_markdown(shown)}",
+                    key=f"unshare_{grantee}",
+                    type="tertiary",
+                    icon=":material/person_remove:",
+                    on_click=_unshare,
+                    args=(found.id, grantee, shown),
+                )
     if st.session_state.get("confirm_delete") == found.id:
         st.warning(
             f"Delete **{escape_markdown(found.name)}**? It disappears from every list; the deletion is recorded.",
@@ -427,6 +447,12 @@ def _share(assessment_id: int) -> None:
     grantee = registry.EVERYONE if everyone else email
     shown = "everyone" if everyone else email
     _attempt_in_callback(lambda: registry.share(assessment_id, auth.current_user(), grantee), f"Shared with {shown}.")
+
+
+def _unshare(assessment_id: int, grantee: str, shown: str) -> None:
+    _attempt_in_callback(
+        lambda: registry.unshare(assessment_id, auth.current_user(), grantee), f"No longer shared with {shown}."
+    )
 
 
 def _ask_delete(assessment_id: int) -> None:

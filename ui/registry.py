@@ -49,6 +49,7 @@ __all__ = [
     "revisions",
     "save",
     "share",
+    "unshare",
 ]
 
 
@@ -123,6 +124,10 @@ def delete(assessment_id: int, user: str) -> None:
 
 def share(assessment_id: int, user: str, grantee: str) -> None:
     _store().share(assessment_id, _who(user), grantee)
+
+
+def unshare(assessment_id: int, user: str, grantee: str) -> None:
+    _store().unshare(assessment_id, _who(user), grantee)
 
 
 def impact_for(book: Rulebook, assessment: Assessment) -> AssessmentImpact:
