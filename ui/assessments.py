@@ -35,13 +35,9 @@ _T = TypeVar("_T")
 
 
 def answer_changes(book: Rulebook, before: Mapping[str, AnswerValue], after: Mapping[str, AnswerValue]) -> list[str]:
-    """The answers that differ between two revisions, in words (question order of the rulebook)."""
-    order = {q.id: i for i, q in enumerate(book.questions)}
+    """The answers that differ between two revisions, in words."""
     lines = []
-    for qid in sorted(set(before) | set(after), key=lambda q: (order.get(q, len(order)), q)):
-        old, new = before.get(qid), after.get(qid)
-        if old == new:
-            continue
+    for qid, old, new in registry.answer_changes(before, after):
         text = _question_text(book, qid)
         if old is None:
             lines.append(f"{text}: answered {_label(book, qid, new)}")
@@ -104,7 +100,7 @@ def _bound() -> dict[str, Any] | None:
 
 def _binding(book: Rulebook, assessment: registry.Assessment) -> dict[str, Any]:
     """What the session remembers of an opened assessment, with what the current rules change."""
-    found = registry.impact_for(book, assessment)
+    found = registry.impact_for(book, assessment.id, auth.current_user())
     return {
         "id": assessment.id,
         "revision": assessment.latest.number,

@@ -24,9 +24,9 @@ from atmp_pathways.store import (
     Revision,
     Store,
     StoreError,
+    answer_changes,
     default_url,
     impact,
-    impact_of,
     open_store,
 )
 
@@ -34,6 +34,7 @@ from .auth import LOCAL_USER
 
 __all__ = [
     "EVERYONE",
+    "answer_changes",
     "Assessment",
     "AssessmentImpact",
     "AssessmentSummary",
@@ -130,18 +131,10 @@ def unshare(assessment_id: int, user: str, grantee: str) -> None:
     _store().unshare(assessment_id, _who(user), grantee)
 
 
-def impact_for(book: Rulebook, assessment: Assessment) -> AssessmentImpact:
+def impact_for(book: Rulebook, assessment_id: int, user: str) -> AssessmentImpact:
     """What the current rules change in the latest revision's outcome (same answers, same as-of),
     with the rule-diff lines that caused it (from the stored snapshot of the saved rulebook)."""
-    store = _store()
-    latest = assessment.latest
-    old_book, problem = None, None
-    if latest.rulebook_digest != book.digest:
-        try:
-            old_book = store.rulebook_snapshot(latest.rulebook_digest)
-        except StoreError as err:
-            problem = str(err)
-    return impact_of(latest, book, old_book=old_book, name=assessment.name, problem=problem)
+    return _store().impact_for(assessment_id, _who(user), book)
 
 
 def impacts(book: Rulebook, user: str, as_of: date | None = None) -> dict[int, AssessmentImpact]:
