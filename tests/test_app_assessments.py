@@ -330,3 +330,23 @@ def test_save_reopen_and_history_on_each_database_engine(store_url: str, monkeyp
     _click(fresh, "detail_open")
     assert fresh.date_input(key="as_of").value == AS_OF
     assert "Green" in "\n".join(str(b.label) for b in fresh.sidebar.button)
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        ({}, "log in to see and save your assessments"),
+        ({"is_logged_in": True}, "did not send an e-mail address"),
+        ({"is_logged_in": True, "email": "eve@example.org", "email_verified": False}, "not verified yet"),
+    ],
+    ids=["logged-out", "no-email", "unverified-email"],
+)
+def test_a_team_deployment_shows_nothing_without_a_usable_login(
+    db_url: str, user: dict[str, Any], expected: str
+) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets = TEAM_SECRETS
+    at.user = user
+    _run(at)
+    assert expected in _text(at)
+    assert not at.date_input and not any(b.key in ("start", "to_register") for b in at.button)

@@ -63,6 +63,14 @@ def gate() -> None:
         if st.button("Log in", key="login", type="primary", icon=":material/login:"):
             st.login()
         st.stop()
+    if st.user.get("email_verified") is False:  # shares go by e-mail: an unverified address is not an identity
+        st.error(
+            "Your identity provider says your e-mail address is not verified yet, and assessments are "
+            "owned and shared by e-mail. Verify it with your provider, then log in again."
+        )
+        if st.button("Log out", key="logout"):
+            st.logout()
+        st.stop()
     if _email() is None:
         st.error(
             "Your identity provider did not send an e-mail address, and assessments are owned and "
