@@ -179,8 +179,8 @@ def test_revision_history_shows_who_when_and_the_answer_changes(db_url: str) -> 
     _details(at, ident)
     history = _text(at)
     assert re.search(r"Revision 2.* — saved by local on \d{4}-\d\d-\d\d \d\d:\d\d under rulebook v1.2.3", history)
-    assert "Which colour are the widgets?: Red → Blue" in history
-    assert "Revision 1" in history and "Do you make widgets?: answered Yes" in history
+    assert "Which colour are the widgets? — Red → Blue" in history
+    assert "Revision 1" in history and "Do you make widgets? — answered Yes" in history
     assert history.index("Revision 2") < history.index("Revision 1")  # newest first
 
     _click(at, "detail_open")  # the same session, whose wizard had the date bound to the URL before
@@ -326,7 +326,7 @@ def test_save_reopen_and_history_on_each_database_engine(store_url: str, monkeyp
     fresh = _session()
     _to_register(fresh)
     _details(fresh, ident)
-    assert "Which colour are the widgets?: Red → Green" in _text(fresh)
+    assert "Which colour are the widgets? — Red → Green" in _text(fresh)
     _click(fresh, "detail_open")
     assert fresh.date_input(key="as_of").value == AS_OF
     assert "Green" in "\n".join(str(b.label) for b in fresh.sidebar.button)

@@ -40,11 +40,11 @@ def answer_changes(book: Rulebook, before: Mapping[str, AnswerValue], after: Map
     for qid, old, new in registry.answer_changes(before, after):
         text = _question_text(book, qid)
         if old is None:
-            lines.append(f"{text}: answered {_label(book, qid, new)}")
+            lines.append(f"{text} — answered {_label(book, qid, new)}")
         elif new is None:
-            lines.append(f"{text}: answer {_label(book, qid, old)} removed")
+            lines.append(f"{text} — answer {_label(book, qid, old)} removed")
         else:
-            lines.append(f"{text}: {_label(book, qid, old)} → {_label(book, qid, new)}")
+            lines.append(f"{text} — {_label(book, qid, old)} → {_label(book, qid, new)}")
     return lines
 
 
@@ -212,10 +212,12 @@ def wizard_panel(book: Rulebook, top: DeltaGenerator, register_page: StreamlitPa
             st.switch_page(register_page, query_params={state.URL_PARAM: token} if token else {})
 
 
-def _banner(top: DeltaGenerator, bound: Mapping[str, Any]) -> None:
+def _banner(
+    top: DeltaGenerator, bound: Mapping[str, Any], then: str = "the results, then save to record that you did."
+) -> None:
     """ "2 obligations changed since you saved this on DATE under vX — review", naming each change."""
     if bound.get("banner"):
-        head = f"**{escape_markdown(bound['banner'])}** the results, then save to record that you did."
+        head = f"**{escape_markdown(bound['banner'])}** {then}"
         lines = "".join(f"\n- {escape_markdown(line)}" for line in bound.get("changes") or [])
         top.warning(head + lines, icon=":material/update:")
     if bound.get("problem"):
@@ -374,7 +376,7 @@ def _detail(book: Rulebook, raw: str, wizard_page: StreamlitPage) -> None:
         + (f" · shared with {escape_markdown(shared)}" if auth.is_team() else "")
         + f" · created {_when(found.created_at)}"
     )
-    _banner(st.container(), _binding(book, found))
+    _banner(st.container(), _binding(book, found), then="it in the wizard, then save to record that you did.")
     buttons = st.container(horizontal=True)
     with buttons:
         _open_button(book, found.id, wizard_page, key="detail_open")
