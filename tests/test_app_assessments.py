@@ -20,9 +20,9 @@ from streamlit.testing.v1 import AppTest
 
 from atmp_pathways.store import NotFound, open_store
 
-from .test_app import TOY, TOY_ANSWERS, _answer_all, _text
+from .paths import ROOT, TOY
+from .test_app import TOY_ANSWERS, _answer_all, _text
 
-ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
 AS_OF = date(2026, 6, 1)  # fixed, so the toy's dated obligations do not move with the calendar
 TEAM_SECRETS = {

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .conftest import ROOT
+from .paths import ROOT
 
 # Module-level mutable objects in ui/, each with why it may be shared by every session.
 SHARED_IN_PROCESS = {
