@@ -131,6 +131,15 @@ def test_the_wizard_works_without_saving(db_url: str) -> None:
     assert open_store(db_url).list_for(None) == []
 
 
+def test_start_over_leaves_the_saved_assessment_alone(db_url: str) -> None:
+    at = _session()
+    _answered(at)
+    ident = _save_new(at, "Widget plan")
+    _click(at, "confirm_start_over")
+    assert "assessment" not in at.query_params and not any(b.key == "assessment_save" for b in at.button)
+    assert open_store(db_url).get(ident, None).latest.number == 1
+
+
 def test_rename(db_url: str) -> None:
     at = _session()
     _answered(at)

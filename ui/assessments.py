@@ -168,6 +168,8 @@ def _fetch(raw: str, where: DeltaGenerator | None = None) -> registry.Assessment
 def wizard_panel(book: Rulebook, top: DeltaGenerator, register_page: StreamlitPage) -> None:
     """Save / save as new in the sidebar; the "changed since you saved this" banner on top."""
     _restore_from_url(book, top)
+    if not state.answers() and _bound() is not None:
+        _unbind()  # "Start over" cleared the answers: the next save is a new assessment, not a revision
     bound = _bound()
     if bound is not None:
         if st.query_params.get(ID_PARAM) != str(bound["id"]):
