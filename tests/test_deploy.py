@@ -12,11 +12,22 @@ import yaml
 
 from .paths import ROOT
 
-# Module-level mutable objects in ui/, each with why it may be shared by every session.
+# Module-level objects in ui/ that code writes to, each with why every session may share it.
 SHARED_IN_PROCESS = {
-    ("main.py", "_LAST"): "the rulebook memo (rules dir → fingerprint, frozen Rulebook); no user data",
-    ("results.py", "_STATUS_COLOURS"): "a constant table, never written",
-    ("wizard.py", "_YES_NO"): "a constant table, never written",
+    ("main.py", "_LAST"): "the rulebook memo (rules dir → fingerprint, frozen rulebook); no user data",
+}
+_MUTATORS = {
+    "append",
+    "extend",
+    "insert",
+    "update",
+    "setdefault",
+    "pop",
+    "popitem",
+    "clear",
+    "add",
+    "discard",
+    "remove",
 }
 
 
@@ -77,22 +88,26 @@ def test_readme_documents_the_team_deployment() -> None:
 
 
 def test_ui_modules_keep_no_mutable_state_but_the_rulebook() -> None:
-    """Several replicas share one database only if no session's data lives in a module global."""
-    found = {}
+    """Several replicas share one database only if no session's data lives in a module global:
+    a module-level dict, list or set in ui/ that the code writes to must be listed above."""
+    written = set()
     for path in sorted((ROOT / "ui").glob("*.py")):
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Assign):
-                targets, value = node.targets, node.value
-            elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                targets, value = [node.target], node.value
-            else:
-                continue
-            mutable = isinstance(value, ast.Dict | ast.List | ast.Set) or (
-                isinstance(value, ast.Call)
-                and isinstance(value.func, ast.Name)
-                and value.func.id in {"dict", "list", "set", "defaultdict", "OrderedDict"}
-            )
-            for target in targets:
-                if mutable and isinstance(target, ast.Name) and target.id != "__all__":
-                    found[(path.name, target.id)] = ast.unparse(value)[:60]
-    assert set(found) == set(SHARED_IN_PROCESS), found
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        module_level = {
+            target.id
+            for node in tree.body
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(target, ast.Name)
+        }
+        for node in ast.walk(tree):
+            name = None
+            if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store | ast.Del):
+                name = node.value.id if isinstance(node.value, ast.Name) else None
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS:
+                name = node.func.value.id if isinstance(node.func.value, ast.Name) else None
+            elif isinstance(node, ast.Global):
+                written |= {(path.name, n) for n in node.names}
+            if name in module_level:
+                written.add((path.name, name))
+    assert written == set(SHARED_IN_PROCESS), written
