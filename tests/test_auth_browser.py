@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from atmp_pathways.review import encode_answers
+from atmp_pathways.answers import encode_answers
 
 from .test_app import TOY, TOY_ANSWERS
 from .test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _button, _free_port, _serve, _settle, sync_api

@@ -18,10 +18,12 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.navigation.page import StreamlitPage
 
 from atmp_pathways import Rulebook, dump_answers
+from atmp_pathways.answers import encode_answers
 from atmp_pathways.models import AnswerValue
-from atmp_pathways.review import answer_label, encode_answers, escape_markdown
+from atmp_pathways.present import answer_label
 
 from . import auth, registry, state
+from .auth import escape_markdown
 
 __all__ = ["ID_PARAM", "answer_changes", "render", "wizard_panel"]
 

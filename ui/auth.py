@@ -15,12 +15,16 @@ from typing import Final
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from atmp_pathways.review import escape_markdown
+from atmp_pathways.present import escape_markdown as _escape
 
 __all__ = ["LOCAL_USER", "current_user", "gate", "is_team", "sidebar"]
 
 LOCAL_USER: Final = "local"
 """The owner of every assessment when the app runs without login."""
+
+
+def escape_markdown(text: str) -> str:
+    return _escape(text, streamlit=True)
 
 
 def is_team() -> bool:
