@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -60,16 +60,24 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _serve(log_dir: Path, rules_dir: Path | None) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port; ``rules_dir=None`` means the shipped rules/."""
+def _serve(
+    log_dir: Path, rules_dir: Path | None, *, args: Sequence[str] = (), env: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port; ``rules_dir=None`` means the shipped rules/.
+
+    ``args`` go to ``streamlit run`` (e.g. ``--secrets.files``); ``env`` is added to the environment.
+    Without ``ATMP_DATABASE_URL`` in ``env`` the server saves into a store inside ``log_dir``.
+    """
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "ATMP_RULES_DIR"}
+    environ = {k: v for k, v in os.environ.items() if k not in ("ATMP_RULES_DIR", "ATMP_DATABASE_URL")}
+    environ["ATMP_DATABASE_URL"] = f"sqlite:///{log_dir / 'assessments.db'}"
+    environ.update(env or {})
     if rules_dir is not None:
-        env["ATMP_RULES_DIR"] = str(rules_dir)
+        environ["ATMP_RULES_DIR"] = str(rules_dir)
     log = (log_dir / "server.log").open("wb")
     command = [sys.executable, "-m", "streamlit", "run", "app.py"]
-    command += ["--server.port", str(port), "--server.address", "127.0.0.1"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    command += ["--server.port", str(port), "--server.address", "127.0.0.1", *args]
+    proc = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90

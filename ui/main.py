@@ -9,14 +9,16 @@ import hashlib
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from atmp_pathways import load_rulebook
 from atmp_pathways.wizard import Wizard
 
-from . import guard, rule_map, state, wizard
+from . import assessments, auth, guard, rule_map, state, wizard
 
 __all__ = ["main", "rules_dir"]
 
@@ -77,7 +79,24 @@ def _wizard_or_stop() -> Wizard:
 
 def _wizard_page() -> None:
     wiz = _wizard_or_stop()
-    guard.guarded("showing this page", lambda: wizard.render(wiz))
+    top = st.container()  # the saved assessment's banner goes above the wizard
+
+    def show() -> None:
+        wizard.render(wiz)
+        assessments.wizard_panel(wiz.book, top, _page(_PAGES[1]))
+
+    guard.guarded("showing this page", show)
+
+
+def _assessments_page() -> None:
+    book = _wizard_or_stop().book
+
+    def show() -> None:
+        state.init_state(book)
+        state.sync_url(keep_as_of=True)
+        assessments.render(book, _page(_PAGES[0]))
+
+    guard.guarded("showing the assessments", show)
 
 
 def _rule_map_page() -> None:
@@ -96,17 +115,20 @@ def _rule_map_page() -> None:
 
 _PAGES = (
     (_wizard_page, "Wizard", ":material/checklist:", "wizard", True),
+    (_assessments_page, "Assessments", ":material/folder_open:", "assessments", False),
     (_rule_map_page, "Rule map", ":material/account_tree:", "rule-map", False),
 )
+
+
+def _page(spec: tuple[Callable[[], None], str, str, str, bool]) -> StreamlitPage:
+    run, title, icon, url, default = spec
+    return st.Page(run, title=title, icon=icon, url_path=url, default=default)
 
 
 def main() -> None:
     """One run of the app: page config, navigation, the chosen page."""
     st.set_page_config(page_title="ATMP Pathways", page_icon=":material/genetics:", layout="centered")
-    page = st.navigation(
-        [
-            st.Page(run, title=title, icon=icon, url_path=url, default=default)
-            for run, title, icon, url, default in _PAGES
-        ]
-    )
+    auth.gate()  # a team deployment shows nothing, not even the page list, before login
+    page = st.navigation([_page(spec) for spec in _PAGES])
+    auth.sidebar()
     page.run()
