@@ -43,7 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("schema", help="JSON Schema of the rule files (for editor autocompletion)")
     c.add_argument("--out", help="write rulebook/topic/sources/data .schema.json into this folder")
     c.add_argument(
-        "--kind", choices=["topic", "rulebook", "sources", "data"], default="topic", help="which schema to print"
+        "--kind",
+        choices=["topic", "rulebook", "sources", "data", "proposals"],
+        default="topic",
+        help="which schema to print",
     )
     c = sub.add_parser("graph", help="the rule graph as DOT or Mermaid")
     c.add_argument("--format", choices=["dot", "mermaid"], default="dot")
@@ -150,13 +153,14 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from .models import DataFile, RulebookMeta, SourcesFile, TopicFile
+    from .models import DataFile, ProposalsFile, RulebookMeta, SourcesFile, TopicFile
 
     kinds: dict[str, type[BaseModel]] = {
         "topic": TopicFile,
         "rulebook": RulebookMeta,
         "sources": SourcesFile,
         "data": DataFile,
+        "proposals": ProposalsFile,
     }
     if args.out:
         out = Path(args.out)

@@ -16,7 +16,7 @@ import streamlit as st
 from atmp_pathways import RulebookError, load_rulebook
 from atmp_pathways.wizard import Wizard
 
-from . import rule_map, state, wizard
+from . import proposals, rule_map, state, wizard
 
 __all__ = ["main", "rules_dir"]
 
@@ -89,9 +89,17 @@ def _rule_map_page() -> None:
     rule_map.render(book)
 
 
+def _proposals_page() -> None:
+    book = _book_or_stop()
+    state.init_state(book)
+    state.sync_url()
+    proposals.render_page(book)
+
+
 _PAGES = (
     (_wizard_page, "Wizard", ":material/checklist:", "wizard", True),
     (_rule_map_page, "Rule map", ":material/account_tree:", "rule-map", False),
+    (_proposals_page, "Reform proposals", ":material/campaign:", "reform-proposals", False),
 )
 
 

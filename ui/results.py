@@ -25,7 +25,7 @@ from atmp_pathways.present import markdown_link as _link
 from atmp_pathways.present import markdown_table as _table
 from atmp_pathways.wizard import Wizard
 
-from . import state
+from . import proposals, state
 
 __all__ = ["compare_default", "render"]
 
@@ -141,8 +141,15 @@ def _finding(book: Rulebook, f: Finding) -> None:
         basis = []
         for c in f.citations:
             quote = f" — “{escape_markdown(c.quote)}”" if c.quote else ""
-            basis.append(f"- {_link(c.title, c.url, streamlit=True)}, {escape_markdown(c.reference)}{quote}")
+            reviewed = book.sources_by_id[c.source].last_reviewed.isoformat() if c.source in book.sources_by_id else "?"
+            basis.append(
+                f"- {_link(c.title, c.url, streamlit=True)}, {escape_markdown(c.reference)}{quote}"
+                f" (last reviewed {reviewed})"
+            )
         body.append("**Legal basis**\n" + "\n".join(basis))
+        reform = proposals.note_markdown(book, f.obligation)
+        if reform:
+            body.append(reform)
         st.markdown("\n\n".join(body))
         if f.notes:
             st.caption(escape_markdown(f.notes))
