@@ -31,6 +31,13 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="load and lint the rules; print every problem as file:line")
     c.add_argument("rules_dir", nargs="?", help="rules folder (default: --rules)")
     c.add_argument("--format", choices=["text", "json"], default="text", help="json: the problems as a JSON list")
+    c.add_argument(
+        "--review-max-age",
+        type=int,
+        metavar="DAYS",
+        help="warn about sources last reviewed longer ago (default: review_max_age_days in rulebook.yaml)",
+    )
+    c.add_argument("--today", type=date.fromisoformat, help="YYYY-MM-DD compared with review dates (default: today)")
     c = sub.add_parser("catalogue", help="the whole rulebook as data")
     c.add_argument("--format", choices=["json", "md"], default="json")
     c.add_argument("--write-readme", metavar="README", help="replace the catalogue section of this Markdown file")
@@ -81,6 +88,11 @@ def _check(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     book, problems = check_rulebook(folder)
     ms = (time.perf_counter() - start) * 1000
+    if book is not None:  # currency: what to re-read (warnings only)
+        from .currency import review_problems
+
+        today = args.today or date.today()
+        problems = [*problems, *review_problems(folder, today=today, max_age_days=args.review_max_age)]
     report = RulebookError(problems, display_path(Path(folder)))  # sorted, duplicates dropped
     if args.format == "json":
         print(json.dumps([p.to_dict() for p in report.problems], indent=2))

@@ -19,14 +19,57 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from ._files import FileData, format_path
-from ._yaml import LinePath
-from .errors import RuleError
-from .models import PENDING_STATUSES, Milestone
+from pydantic import BaseModel, ValidationError
 
-__all__ = ["currency_problems"]
+from ._files import FileData, format_path
+from ._yaml import LinePath, YamlProblem, decode_text, parse_yaml
+from .errors import RuleError
+from .models import PENDING_STATUSES, Milestone, ProposalsFile, RulebookMeta, SourcesFile, TopicFile
+
+__all__ = ["currency_problems", "review_problems"]
+
+
+def review_problems(rules_dir: str | Path, *, today: date, max_age_days: int | None = None) -> list[RuleError]:
+    """The currency warnings of a rules folder (``max_age_days`` overrides ``review_max_age_days``).
+
+    Reads the files on its own: loading stays about validity, this is about what to re-read.
+    Files that do not load are skipped here — ``check`` reports them as errors.
+    """
+    root = Path(rules_dir)
+    meta = _read(root / "rulebook.yaml", RulebookMeta)
+    if meta is None:
+        return []
+    paths: list[tuple[Path, type[BaseModel]]] = [(root / f"{t}.yaml", TopicFile) for t in meta.model.topics]
+    paths += [(root / "sources.yaml", SourcesFile), (root / "proposals.yaml", ProposalsFile)]
+    files = [fd for fd in (_read(path, model) for path, model in paths if path.exists()) if fd is not None]
+    limit = max_age_days if max_age_days is not None else meta.model.review_max_age_days
+    return currency_problems(files, today=today, max_age_days=limit)
+
+
+def _read(path: Path, model: type[Any]) -> FileData[Any] | None:
+    try:
+        data, lines = parse_yaml(decode_text(path.read_bytes()), _shown(path))
+        return FileData(_shown(path), model.model_validate(_tuplify(data)), lines)
+    except (OSError, YamlProblem, ValidationError):
+        return None
+
+
+def _tuplify(data: Any) -> Any:
+    if isinstance(data, list):
+        return tuple(_tuplify(v) for v in data)
+    if isinstance(data, dict):
+        return {k: _tuplify(v) for k, v in data.items()}
+    return data
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def currency_problems(files: Iterable[FileData[Any]], *, today: date, max_age_days: int | None) -> list[RuleError]:
