@@ -219,6 +219,7 @@ def _test(args: argparse.Namespace) -> int:
         f"obligations applying {sum(cov.applies.values())}/{len(cov.applies)}, "
         f"not applying {sum(cov.not_applies.values())}/{len(cov.not_applies)}, "
         f"determination values reached {sum(cov.values.values())}/{len(cov.values)}"
+        + (f", reform proposals shown {sum(cov.proposals.values())}/{len(cov.proposals)}" if cov.proposals else "")
     )
     for gap in cov.gaps():
         print(f"  gap: {gap}")

@@ -77,3 +77,19 @@ def test_shipped_proposals_are_the_papers_23_recommendations(rulebook: Rulebook)
         assert rulebook.source(p.citation.source).status == "stakeholder_proposal", p.id
         assert p.affects, p.id
     assert all(o.status != "stakeholder_proposal" for o in rulebook.obligations)
+
+
+def test_coverage_counts_each_proposal_as_shown_only_when_what_it_would_change_is_on_screen(tmp_path: Path) -> None:
+    from atmp_pathways.scenarios import coverage, load_scenarios
+
+    book = load_rulebook(_toy_with(tmp_path, "proposals.yaml"))
+    file = tmp_path / "cases.yaml"
+    file.write_text("- name: No widgets\n  answers: {uses_widgets: false}\n")
+    cov = coverage(book, load_scenarios([file], book))
+    assert cov.proposals == {"toy_p1_fewer_labels": False, "toy_p2_no_tax": False}
+    assert "reform proposal never shown: toy_p2_no_tax" in cov.gaps()
+    file.write_text("- name: Widgets\n  answers: {uses_widgets: true, widget_count_large: true}\n")
+    assert coverage(book, load_scenarios([file], book)).proposals == {
+        "toy_p1_fewer_labels": True,
+        "toy_p2_no_tax": True,
+    }
