@@ -26,13 +26,13 @@ from pydantic import BaseModel, ValidationError
 
 from ._files import FileData, format_path
 from ._yaml import LinePath, YamlProblem, decode_text, parse_yaml
-from .errors import RuleError
+from .errors import Problem
 from .models import PENDING_STATUSES, Milestone, ProposalsFile, RulebookMeta, SourcesFile, TopicFile
 
 __all__ = ["currency_problems", "review_problems"]
 
 
-def review_problems(rules_dir: str | Path, *, today: date, max_age_days: int | None = None) -> list[RuleError]:
+def review_problems(rules_dir: str | Path, *, today: date, max_age_days: int | None = None) -> list[Problem]:
     """The currency warnings of a rules folder (``max_age_days`` overrides ``review_max_age_days``).
 
     Reads the files on its own: loading stays about validity, this is about what to re-read.
@@ -72,9 +72,9 @@ def _shown(path: Path) -> str:
         return path.as_posix()
 
 
-def currency_problems(files: Iterable[FileData[Any]], *, today: date, max_age_days: int | None) -> list[RuleError]:
+def currency_problems(files: Iterable[FileData[Any]], *, today: date, max_age_days: int | None) -> list[Problem]:
     """Stale reviews and past milestones in the loaded rule files, as warnings."""
-    out: list[RuleError] = []
+    out: list[Problem] = []
     for fd in files:
         for i, source in enumerate(getattr(fd.model, "sources", ())):
             path: LinePath = ("sources", i)
@@ -85,6 +85,8 @@ def currency_problems(files: Iterable[FileData[Any]], *, today: date, max_age_da
                         (*path, "last_reviewed"),
                         _age_message(source.id, source.last_reviewed, max_age_days, today),
                         "re-read the source, update the items that cite it, then set last_reviewed",
+                        "stale_review",
+                        source.id,
                     )
                 )
             if source.status in PENDING_STATUSES:
@@ -97,13 +99,15 @@ def currency_problems(files: Iterable[FileData[Any]], *, today: date, max_age_da
 
 def _past_milestones(
     fd: FileData[Any], path: LinePath, what: str, ident: str, milestones: Iterable[Milestone], today: date
-) -> list[RuleError]:
+) -> list[Problem]:
     return [
         _warning(
             fd,
             (*path, "milestones", k, "date"),
             f"{what} '{ident}' expected by {m.date}: {m.what} — that date has passed",
             "check what happened; update the status, description and dates, then move or remove the milestone",
+            "past_milestone",
+            ident,
         )
         for k, m in enumerate(milestones)
         if m.date < today
@@ -115,5 +119,5 @@ def _age_message(ident: str, reviewed: date, limit: int, today: date) -> str:
     return f"source '{ident}' was last reviewed on {reviewed}, {days} days before {today} (limit {limit} days)"
 
 
-def _warning(fd: FileData[Any], path: LinePath, message: str, hint: str) -> RuleError:
-    return RuleError(fd.display, fd.line(path), format_path(path), message, hint, "warning")
+def _warning(fd: FileData[Any], path: LinePath, message: str, hint: str, code: str, ref: str) -> Problem:
+    return Problem(fd.display, fd.line(path), format_path(path), message, hint, "warning", code=code, ref=ref)
