@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from atmp_pathways import RulebookError, load_rulebook
-from atmp_pathways.review import encode_answers
+from atmp_pathways.answers import encode_answers
 
-ROOT = Path(__file__).resolve().parent.parent
-RULES = ROOT / "rules"
-TOY = ROOT / "tests" / "fixtures" / "toy_rules"
+from .paths import RULES, TOY
+
 TIMEOUT = 60
 GMO_TRIAL = {  # journey 1 of tests/scenarios/journeys_a.yaml: a complete interview
     "product_type": "gene_therapy",
@@ -77,7 +74,7 @@ def test_results_show_reform_proposals_under_the_obligations_they_would_change(
     book = load_rulebook(RULES)
     answers = {k: v for k, v in GMO_TRIAL.items() if k in book.questions_by_id}
     monkeypatch.setenv("ATMP_RULES_DIR", str(RULES))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(RULES.parent / "app.py"), default_timeout=TIMEOUT)
     at.query_params["a"] = encode_answers(answers)
     at.run()
     assert not at.exception

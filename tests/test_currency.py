@@ -12,7 +12,7 @@ from atmp_pathways import load_rulebook
 from atmp_pathways.__main__ import main
 from atmp_pathways.currency import review_problems
 
-from .conftest import ROOT, TOY
+from .paths import ROOT, TOY
 
 CURRENCY = ROOT / "tests" / "fixtures" / "toy_currency"
 TODAY = date(2026, 12, 2)

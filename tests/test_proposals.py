@@ -10,7 +10,7 @@ import pytest
 from atmp_pathways import Rulebook, RulebookError, load_rulebook
 from atmp_pathways.catalogue import catalogue_data, catalogue_markdown
 
-from .conftest import ROOT, TOY
+from .paths import ROOT, TOY
 
 PROPOSALS = ROOT / "tests" / "fixtures" / "toy_proposals"
 

@@ -90,7 +90,7 @@ def _rule_map_page() -> None:
 
 
 def _proposals_page() -> None:
-    book = _book_or_stop()
+    book = _wizard_or_stop().book
     state.init_state(book)
     state.sync_url()
     proposals.render_page(book)
