@@ -93,3 +93,18 @@ def test_coverage_counts_each_proposal_as_shown_only_when_what_it_would_change_i
         "toy_p1_fewer_labels": True,
         "toy_p2_no_tax": True,
     }
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv", "json", "xlsx", "docx", "pdf"])
+def test_every_export_has_the_proposals_apart_from_the_law_and_the_review_dates(tmp_path: Path, fmt: str) -> None:
+    from atmp_pathways import evaluate
+
+    from .test_export_consistency import read_back
+
+    book = load_rulebook(_toy_with(tmp_path, "proposals.yaml"))
+    outcome = evaluate(book, {"uses_widgets": True, "widget_count_large": True, "widget_colour": "red"})
+    text = read_back(fmt, outcome, book, tmp_path)
+    assert "Industry reform proposals — not law" in text
+    assert "Label only large batches" in text and "Drop the widget tax" in text
+    assert "Toy Widget Makers' Association" in text
+    assert "last reviewed 2026-01-01" in text

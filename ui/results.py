@@ -141,11 +141,8 @@ def _finding(book: Rulebook, f: Finding) -> None:
         basis = []
         for c in f.citations:
             quote = f" — “{escape_markdown(c.quote)}”" if c.quote else ""
-            reviewed = book.sources_by_id[c.source].last_reviewed.isoformat() if c.source in book.sources_by_id else "?"
-            basis.append(
-                f"- {_link(c.title, c.url, streamlit=True)}, {escape_markdown(c.reference)}{quote}"
-                f" (last reviewed {reviewed})"
-            )
+            reviewed = f" (last reviewed {c.last_reviewed.isoformat()})" if c.last_reviewed else ""
+            basis.append(f"- {_link(c.title, c.url, streamlit=True)}, {escape_markdown(c.reference)}{quote}{reviewed}")
         body.append("**Legal basis**\n" + "\n".join(basis))
         reform = proposals.note_markdown(book, f.obligation)
         if reform:
