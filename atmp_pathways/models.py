@@ -620,6 +620,8 @@ class Determination(_Frozen):
         if self.value_from is not None and not self.citations:
             raise ValueError("a determination with 'value_from' needs 'citations' for its table")
         return self
+
+
 class Proposal(_Frozen):
     """A reform proposal made by a stakeholder (never law), linked to the rules it would change."""
 
