@@ -14,6 +14,7 @@ TIMEOUT = 60
 GMO_TRIAL = {  # journey 1 of tests/scenarios/journeys_a.yaml: a complete interview
     "product_type": "gene_therapy",
     "human_cells_or_tissues": "none",
+    "cls_recombinant_nucleic_acid": "genetic_effect",
     "routes": ["clinical_trial", "marketing_authorisation"],
     "manufacturing_location": "eu_eea",
     "automated_closed_system": False,
