@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="load and lint the rules; print every problem as file:line")
     c.add_argument("rules_dir", nargs="?", help="rules folder (default: --rules)")
     c.add_argument("--format", choices=["text", "json"], default="text", help="json: the problems as a JSON list")
+    c.add_argument(
+        "--review-max-age",
+        type=int,
+        metavar="DAYS",
+        help="warn about sources last reviewed longer ago (default: review_max_age_days in rulebook.yaml)",
+    )
+    c.add_argument("--today", type=date.fromisoformat, help="YYYY-MM-DD compared with review dates (default: today)")
     c = sub.add_parser("catalogue", help="the whole rulebook as data")
     c.add_argument("--format", choices=["json", "md"], default="json")
     c.add_argument("--write-readme", metavar="README", help="replace the catalogue section of this Markdown file")
@@ -62,7 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("schema", help="JSON Schema of the rule files (for editor autocompletion)")
     c.add_argument("--out", help="write rulebook/topic/sources/data .schema.json into this folder")
     c.add_argument(
-        "--kind", choices=["topic", "rulebook", "sources", "data"], default="topic", help="which schema to print"
+        "--kind",
+        choices=["topic", "rulebook", "sources", "data", "proposals"],
+        default="topic",
+        help="which schema to print",
     )
     c = sub.add_parser("graph", help="the rule graph as DOT or Mermaid")
     c.add_argument("--format", choices=["dot", "mermaid"], default="dot")
@@ -149,6 +159,11 @@ def _check(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     book, problems = check_rulebook(folder)
     ms = (time.perf_counter() - start) * 1000
+    if book is not None:  # currency: what to re-read (warnings only)
+        from .currency import review_problems
+
+        today = args.today or date.today()
+        problems = [*problems, *review_problems(folder, today=today, max_age_days=args.review_max_age)]
     report = RulebookError(problems, display_path(Path(folder)))  # sorted, duplicates dropped
     if args.format == "json":
         print(json.dumps([p.to_dict() for p in report.problems], indent=2))
@@ -281,13 +296,14 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from .models import DataFile, RulebookMeta, SourcesFile, TopicFile
+    from .models import DataFile, ProposalsFile, RulebookMeta, SourcesFile, TopicFile
 
     kinds: dict[str, type[BaseModel]] = {
         "topic": TopicFile,
         "rulebook": RulebookMeta,
         "sources": SourcesFile,
         "data": DataFile,
+        "proposals": ProposalsFile,
     }
     if args.out:
         out = Path(args.out)
@@ -341,6 +357,7 @@ def _test(args: argparse.Namespace) -> int:
         f"obligations applying {sum(cov.applies.values())}/{len(cov.applies)}, "
         f"not applying {sum(cov.not_applies.values())}/{len(cov.not_applies)}, "
         f"determination values reached {sum(cov.values.values())}/{len(cov.values)}"
+        + (f", reform proposals shown {sum(cov.proposals.values())}/{len(cov.proposals)}" if cov.proposals else "")
     )
     for gap in cov.gaps():
         print(f"  gap: {gap}")

@@ -92,6 +92,7 @@ def catalogue_data(book: Rulebook) -> dict[str, Any]:
                 "verification": o.verification,
                 "verified_in": o.verified_in,
                 "to_confirm": o.to_confirm,
+                "milestones": [m.model_dump(mode="json") for m in o.milestones],
                 "valid_from": o.valid_from.isoformat() if o.valid_from else None,
                 "valid_to": o.valid_to.isoformat() if o.valid_to else None,
                 "when": condition_data(o.when),
@@ -106,6 +107,8 @@ def catalogue_data(book: Rulebook) -> dict[str, Any]:
         "sources": [s.model_dump(mode="json") for s in book.sources],
         "lists": [lst.model_dump(mode="json") for lst in book.lists],
         "tables": [t.model_dump(mode="json") for t in book.tables],
+        "proposal_buckets": dict(book.proposal_buckets),
+        "proposals": [p.model_dump(mode="json") for p in book.proposals],
     }
 
 
@@ -190,4 +193,16 @@ def catalogue_markdown(book: Rulebook) -> str:
         lines.append(
             f"| `{s.id}` | [{_cell(s.title)}]({s.url}) | {_cell(s.identifier)} | {LEGAL_STATUSES[s.status]} | {valid} | {s.last_reviewed} |"
         )
+    if book.proposals:
+        lines += [
+            "",
+            f"### Industry reform proposals — not law ({len(book.proposals)})",
+            "",
+            "| no. | id | bucket | proposal | by | would change | taken up by |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for p in book.proposals:
+            lines.append(
+                f"| {p.number} | `{p.id}` | {p.bucket} | {_cell(p.title)} | {_cell(p.by)} | {', '.join(p.affects)} | {', '.join(p.taken_up_by) or '—'} |"
+            )
     return "\n".join(lines) + "\n"

@@ -59,6 +59,9 @@ def build_graph(book: Rulebook) -> nx.DiGraph[str]:
             g.add_edge(f"q:{ob.for_each.question}", f"o:{ob.id}", role="for_each")
         for c in ob.citations:
             g.add_edge(f"o:{ob.id}", f"s:{c.source}", role="cites")
+    for p in book.proposals:  # a proposal cites its source; it is never a rule
+        g.add_node(f"p:{p.id}", kind="proposal", label=p.title, topic="proposals")
+        g.add_edge(f"p:{p.id}", f"s:{p.citation.source}", role="cites")
     for t in book.tables:
         for cits in t.row_citations.values():
             for c in cits:

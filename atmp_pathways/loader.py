@@ -6,6 +6,7 @@ files, ``__main__`` what the command line names). Layout of a rules folder::
     rulebook.yaml        title, version, jurisdiction, as_of, scope, topics, actors, phases
     <topic>.yaml         one per topic named in rulebook.yaml: questions, obligations, sources
     sources.yaml         the shared source registry (optional)
+    proposals.yaml       stakeholders' reform proposals, never law (optional)
     data/*.yaml          shared lists (e.g. EU/EEA states) and per-item data tables
 """
 
@@ -24,7 +25,7 @@ from ._files import FileData, UnsafeFile, format_path, read_inside
 from ._quote import quote
 from ._yaml import MAX_BYTES, LinePath, YamlProblem, decode_text, parse_yaml
 from .errors import MAX_PROBLEMS, Problem, RulebookError, did_you_mean
-from .models import DataFile, Rulebook, RulebookMeta, SourcesFile, TopicFile
+from .models import DataFile, FrozenDict, ProposalsFile, Rulebook, RulebookMeta, SourcesFile, TopicFile
 
 __all__ = ["RULES_DIR", "check_rulebook", "display_path", "load_rulebook"]
 
@@ -105,7 +106,7 @@ def _load(root: Path) -> tuple[Rulebook | None, list[Problem]]:
     topics: list[tuple[str, FileData[TopicFile]]] = []
     sources: list[FileData[SourcesFile]] = []
     data_files: list[FileData[DataFile]] = []
-    listed = {root / "rulebook.yaml", root / "sources.yaml"}
+    listed = {root / "rulebook.yaml", root / "sources.yaml", root / "proposals.yaml"}
     if meta_file is not None:
         for i, topic in enumerate(meta_file.model.topics):
             path = root / f"{topic}.yaml"
@@ -129,6 +130,11 @@ def _load(root: Path) -> tuple[Rulebook | None, list[Problem]]:
         sources_file = read(root / "sources.yaml", SourcesFile)
         if sources_file is not None:
             sources.append(sources_file)
+    proposals_file = read(root / "proposals.yaml", ProposalsFile) if (root / "proposals.yaml").exists() else None
+    if proposals_file is not None:  # its sources join the registry
+        sources.append(
+            FileData(proposals_file.display, SourcesFile(sources=proposals_file.model.sources), proposals_file.lines)
+        )
     for path in sorted((root / "data").glob("*.yaml")) if (root / "data").is_dir() else []:
         listed.add(path)
         data_file = read(path, DataFile)
@@ -157,6 +163,18 @@ def _load(root: Path) -> tuple[Rulebook | None, list[Problem]]:
         note = f"{hidden} reference(s) elsewhere may point into this file and were not checked"
         i = next(i for i, p in enumerate(problems) if p.path in unreadable)
         problems[i] = dataclasses.replace(problems[i], hint=f"{problems[i].hint}; {note}" if problems[i].hint else note)
+    if book is not None and proposals_file is not None:
+        from ._proposals import check_proposals
+
+        where, more_problems = check_proposals(proposals_file, book)
+        problems.extend(more_problems)
+        book = book.model_copy(
+            update={
+                "proposals": proposals_file.model.proposals,
+                "proposal_buckets": FrozenDict(proposals_file.model.buckets),
+                "locations": FrozenDict({**book.locations, **where}),
+            }
+        )
     if book is not None:
         from .graph import lint_rulebook  # local import: graph imports models only
 

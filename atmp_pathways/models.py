@@ -41,7 +41,10 @@ __all__ = [
     "DataList",
     "DataTable",
     "ForEach",
+    "Milestone",
     "Obligation",
+    "Proposal",
+    "ProposalsFile",
     "Question",
     "Rulebook",
     "RulebookMeta",
@@ -63,6 +66,7 @@ LegalStatus = Literal[
     "national_practice",
     "agreed_not_in_force",
     "proposed",
+    "stakeholder_proposal",
 ]
 Verification = Literal["confirmed", "secondary", "unverified"]
 
@@ -73,7 +77,11 @@ LEGAL_STATUSES: dict[str, str] = {
     "national_practice": "National practice",
     "agreed_not_in_force": "Agreed, not in force",
     "proposed": "Proposed",
+    "stakeholder_proposal": "Industry proposal — not law",
 }
+# Statuses of items that are not law yet; a milestone date in the past on one of them is a
+# prompt to re-check it (``check`` warns).
+PENDING_STATUSES = frozenset({"agreed_not_in_force", "proposed"})
 VERIFICATIONS: dict[str, str] = {
     "confirmed": "Confirmed against the primary text",
     "secondary": "Secondary source only — confirm with the competent authority",
@@ -409,6 +417,16 @@ class Citation(_Frozen):
     quote: str | None = Field(default=None, max_length=1000)
 
 
+Day = date  # a field below is called ``date``
+
+
+class Milestone(_Frozen):
+    """A dated step expected for an item that is not law yet (e.g. "draft expected Sept 2026")."""
+
+    date: Day = Field(description="when it is expected; for a month, its last day")
+    what: Text = Field(description="what is expected then, and who said so")
+
+
 class Source(_Frozen):
     """A legal or guidance instrument in the source registry."""
 
@@ -421,6 +439,9 @@ class Source(_Frozen):
     valid_from: date | None = None
     valid_to: date | None = None
     last_reviewed: date
+    milestones: tuple[Milestone, ...] = Field(
+        default=(), description="expected steps (proposed / agreed_not_in_force sources); check warns once one is past"
+    )
     notes: str | None = Field(default=None, max_length=2000)
 
 
@@ -489,8 +510,18 @@ class Obligation(_Frozen):
         default=None,
         description="milestone id from rulebook.yaml `milestones`, when the phase's default milestone is wrong for this obligation",
     )
+    milestones: tuple[Milestone, ...] = Field(
+        default=(), description="expected steps (proposed / agreed_not_in_force items); check warns once one is past"
+    )
     checklist: tuple[Text, ...] = Field(min_length=1)
     notes: str | None = Field(default=None, max_length=4000)
+
+    @field_validator("status")
+    @classmethod
+    def _not_a_proposal(cls, value: str) -> str:
+        if value == "stakeholder_proposal":
+            raise ValueError("an obligation cannot be an industry proposal — put it in rules/proposals.yaml")
+        return value
 
     @field_validator("description", "notes")
     @classmethod
@@ -598,6 +629,27 @@ class Determination(_Frozen):
         return self
 
 
+class Proposal(_Frozen):
+    """A reform proposal made by a stakeholder (never law), linked to the rules it would change."""
+
+    id: Id
+    number: Annotated[str, Field(min_length=1, max_length=12, description="the numbering stated in rules/README.md")]
+    title: Text
+    summary: Text
+    by: Text = Field(description="who makes the proposal")
+    bucket: Id = Field(description="one of the file's buckets")
+    citation: Citation = Field(description="where in the source the proposal is made (section, line)")
+    affects: tuple[Id, ...] = Field(min_length=1, description="obligation or question ids it would change")
+    taken_up_by: tuple[Id, ...] = Field(
+        default=(), description="obligation (on the horizon) or source ids of pending legislation that take it up"
+    )
+
+    @field_validator("summary")
+    @classmethod
+    def _no_trailing_newline(cls, value: str) -> str:
+        return value.rstrip()
+
+
 class DataList(_Frozen):
     """A shared list of choices, e.g. the EU/EEA states (item id → label)."""
 
@@ -635,6 +687,9 @@ class RulebookMeta(_Frozen):
         default_factory=dict,
         description="phase id → its default milestone; an obligation's own `due` overrides it",
     )
+    review_max_age_days: int | None = Field(
+        default=None, ge=1, description="check warns when a source's last_reviewed is older than this many days"
+    )
 
 
 class TopicFile(_Frozen):
@@ -648,6 +703,15 @@ class TopicFile(_Frozen):
 
 
 class SourcesFile(_Frozen):
+    sources: tuple[Source, ...] = ()
+
+
+class ProposalsFile(_Frozen):
+    """``rules/proposals.yaml``: stakeholders' reform proposals, shown beside the law, never as law."""
+
+    title: Text
+    buckets: Frozen[Id, Text] = Field(min_length=1)
+    proposals: tuple[Proposal, ...] = ()
     sources: tuple[Source, ...] = ()
 
 
@@ -672,6 +736,17 @@ class Rulebook(_Frozen):
         default_factory=FrozenDict, description="id → (file, line) where it is defined"
     )
     determinations: tuple[Determination, ...] = Field(default=(), description="in topic order, then file order")
+    proposals: tuple[Proposal, ...] = ()
+    proposal_buckets: Frozen[str, str] = Field(default_factory=FrozenDict)
+
+    @cached_property
+    def proposals_by_target(self) -> dict[str, tuple[Proposal, ...]]:
+        """Obligation or question id → the reform proposals that would change it."""
+        index: dict[str, list[Proposal]] = {}
+        for p in self.proposals:
+            for target in p.affects:
+                index.setdefault(target, []).append(p)
+        return FrozenDict({k: tuple(v) for k, v in index.items()})
 
     @cached_property
     def plan(self) -> Plan:

@@ -73,6 +73,8 @@ class ResolvedCitation(_Plain):
     url: str
     source_status: str
     quote: str | None = None
+    last_reviewed: date | None = None
+    """When the rule authors last reviewed the source (shown beside every citation)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,7 +140,13 @@ def resolve_citations(book: Rulebook, citations: Iterable[Citation]) -> tuple[Re
         src = book.sources_by_id[c.source]
         out.append(
             ResolvedCitation(
-                source=src.id, title=src.title, reference=c.ref, url=src.url, quote=c.quote, source_status=src.status
+                source=src.id,
+                title=src.title,
+                reference=c.ref,
+                url=src.url,
+                quote=c.quote,
+                source_status=src.status,
+                last_reviewed=src.last_reviewed,
             )
         )
     return tuple(out)

@@ -198,8 +198,13 @@ def facts(book: Rulebook, f: Finding) -> list[tuple[str, str]]:
 
 
 def citation_text(c: ResolvedCitation) -> str:
-    text = f"{c.title}, {c.reference}"
-    return text + (f" — “{c.quote}”" if c.quote else "")
+    return c.title + citation_detail(c)
+
+
+def citation_detail(c: ResolvedCitation) -> str:
+    """What follows the source's title: the provision, the quote, when the source was last reviewed."""
+    text = f", {c.reference}" + (f" — “{c.quote}”" if c.quote else "")
+    return text + (f" (last reviewed {c.last_reviewed.isoformat()})" if c.last_reviewed else "")
 
 
 def timestamp(generated_at: datetime | None) -> str:

@@ -259,10 +259,12 @@ class Coverage:
     applies: dict[str, bool]
     not_applies: dict[str, bool]
     values: dict[str, bool] = field(default_factory=dict)  # "determination = value" → reached
+    proposals: dict[str, bool] = field(default_factory=dict)
+    """Reform proposal id → shown by some scenario (a question or obligation it would change is on screen)."""
 
     @property
     def percent(self) -> float:
-        parts = (self.asked, self.applies, self.not_applies, self.values)
+        parts = (self.asked, self.applies, self.not_applies, self.values, self.proposals)
         total = sum(len(p) for p in parts)
         hit = sum(sum(p.values()) for p in parts)
         return 100.0 * hit / total if total else 100.0
@@ -272,6 +274,7 @@ class Coverage:
         out += [f"obligation never applies: {o}" for o, ok in self.applies.items() if not ok]
         out += [f"obligation never shown not applying: {o}" for o, ok in self.not_applies.items() if not ok]
         out += [f"determination value never reached: {v}" for v, ok in self.values.items() if not ok]
+        out += [f"reform proposal never shown: {p}" for p, ok in self.proposals.items() if not ok]
         return out
 
 
@@ -284,18 +287,24 @@ def coverage(book: Rulebook, scenarios: Iterable[Scenario], outcomes: dict[str, 
         {o.id: False for o in book.obligations},
         {o.id: False for o in book.obligations},
         {f"{d.id} = {v}": False for d in book.determinations for v in d.values},
+        {p.id: False for p in book.proposals},
     )
     for sc in scenarios:
         asked, _ = replay(book, sc.answers, sc.as_of)
+        shown = set(asked)
         for qid in asked:
             cov.asked[qid] = True
         outcome = (outcomes or {}).get(sc.test_id) or evaluate(book, sc.answers, sc.as_of)
         for f in outcome.all_findings():
             if f.state in ("applies", "applies_from", "horizon"):
                 cov.applies[f.obligation] = True
+                shown.add(f.obligation)
             elif f.state == "not_applicable":
                 cov.not_applies[f.obligation] = True
         for d in outcome.determinations:
             if d.value is not None:
                 cov.values[f"{d.id} = {d.value}"] = True
+        for p in book.proposals:
+            if shown.intersection(p.affects):
+                cov.proposals[p.id] = True
     return cov

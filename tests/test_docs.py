@@ -10,7 +10,7 @@ import pytest
 
 from atmp_pathways.__main__ import _COMMANDS, _parser, main
 from atmp_pathways.exports import EXPORTS
-from atmp_pathways.models import DataFile, RulebookMeta, SourcesFile, TopicFile
+from atmp_pathways.models import DataFile, ProposalsFile, RulebookMeta, SourcesFile, TopicFile
 
 from .paths import ROOT
 
@@ -22,7 +22,14 @@ def test_rules_readme_catalogue_is_in_sync(capsys: pytest.CaptureFixture[str]) -
 
 
 @pytest.mark.parametrize(
-    ("name", "model"), [("topic", TopicFile), ("rulebook", RulebookMeta), ("sources", SourcesFile), ("data", DataFile)]
+    ("name", "model"),
+    [
+        ("topic", TopicFile),
+        ("rulebook", RulebookMeta),
+        ("sources", SourcesFile),
+        ("data", DataFile),
+        ("proposals", ProposalsFile),
+    ],
 )
 def test_committed_schemas_match_the_models(name: str, model: type) -> None:
     committed = json.loads((ROOT / "schema" / f"{name}.schema.json").read_text())

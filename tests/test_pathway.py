@@ -20,6 +20,12 @@ NOT_ATMP_RESULTS = {
     "not_atmp_soho_regulation",
     "classification_engineered_criteria_not_met",
     "cat_classification_recommendation",
+    # the non-ATMP tissues-and-cells / SoHO duties of rules/soho.yaml (legal accuracy pass 2)
+    "not_atmp_tissue_establishment_full_scope",
+    "not_atmp_soho_entity_registration",
+    "not_atmp_soho_preparation_authorisation",
+    "not_atmp_soho_establishment_authorisation",
+    "biotech_act_soho_amendment",  # the proposed amendment of the SoHO Regulation concerns non-ATMP SoHO too
 }
 DEFINITIONAL = {
     "product_type",

@@ -42,6 +42,9 @@ def test_every_obligation_is_complete(rulebook: Rulebook) -> None:
 def test_sources_use_official_https_urls(rulebook: Rulebook) -> None:
     for s in rulebook.sources:
         host = urlparse(s.url).netloc.lower()
+        if s.status == "stakeholder_proposal":  # a position paper lives on its author's site
+            assert s.url.startswith("https://"), s.id
+            continue
         assert s.url.startswith("https://") and OFFICIAL.search(host), (
             f"{s.id}: {s.url} is not an official site we recognise"
         )

@@ -18,7 +18,7 @@ from streamlit.navigation.page import StreamlitPage
 from atmp_pathways import load_rulebook
 from atmp_pathways.wizard import Wizard
 
-from . import assessments, auth, guard, rule_map, state, wizard
+from . import assessments, auth, guard, proposals, rule_map, state, wizard
 
 __all__ = ["main", "rules_dir"]
 
@@ -113,10 +113,22 @@ def _rule_map_page() -> None:
     guard.guarded("showing the rule map", show)
 
 
+def _proposals_page() -> None:
+    book = _wizard_or_stop().book
+
+    def show() -> None:
+        state.init_state(book)
+        state.sync_url(keep_as_of=True)
+        proposals.render_page(book)
+
+    guard.guarded("showing the reform proposals", show)
+
+
 _PAGES = (
     (_wizard_page, "Wizard", ":material/checklist:", "wizard", True),
     (_assessments_page, "Assessments", ":material/folder_open:", "assessments", False),
     (_rule_map_page, "Rule map", ":material/account_tree:", "rule-map", False),
+    (_proposals_page, "Reform proposals", ":material/campaign:", "reform-proposals", False),
 )
 
 

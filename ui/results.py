@@ -31,7 +31,7 @@ from atmp_pathways.present import markdown_table as _table
 from atmp_pathways.wizard import Wizard
 
 from . import compare as compare_panel
-from . import state
+from . import proposals, state
 
 __all__ = ["compare_default", "render"]
 
@@ -251,8 +251,12 @@ def _finding(book: Rulebook, f: Finding) -> None:
         basis = []
         for c in f.citations:
             quote = f" — “{escape_markdown(c.quote)}”" if c.quote else ""
-            basis.append(f"- {_link(c.title, c.url, streamlit=True)}, {escape_markdown(c.reference)}{quote}")
+            reviewed = f" (last reviewed {c.last_reviewed.isoformat()})" if c.last_reviewed else ""
+            basis.append(f"- {_link(c.title, c.url, streamlit=True)}, {escape_markdown(c.reference)}{quote}{reviewed}")
         body.append("**Legal basis**\n" + "\n".join(basis))
+        reform = proposals.note_markdown(book, f.obligation)
+        if reform:
+            body.append(reform)
         st.markdown("\n\n".join(body))
         if f.notes:
             st.caption(escape_markdown(f.notes))

@@ -17,7 +17,8 @@ from datetime import datetime
 from .._defuse import FORMULA_START, defuse
 from ..models import Rulebook
 from ..outcome import Outcome
-from .outline import CSV_COLUMNS, checklist_rows
+from ..present import DISCLAIMER
+from .outline import CSV_COLUMNS, NOT_LAW, checklist_rows, proposal_rows
 
 __all__ = ["FORMULA_START", "defuse", "render"]
 
@@ -26,6 +27,15 @@ def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = Non
     buf = io.StringIO()
     writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for row in checklist_rows(outcome, book, generated_at):
+    rows = checklist_rows(outcome, book, generated_at)
+    for row in rows:
         writer.writerow([defuse(row[k]) for k in CSV_COLUMNS])
+    stamp = {k: rows[0][k] for k in ("ruleset_title", "ruleset_version", "ruleset_digest", "as_of", "generated_at")}
+    for no, title, by, summary, change, taken, where in proposal_rows(outcome, book):
+        row = stamp | {
+            "state": "reform_proposal_not_law", "obligation_id": no, "title": title, "actor": by,
+            "legal_status": NOT_LAW, "checklist_item": f"{summary} Would change: {change}. Taken up by: {taken}.",
+            "citations": where, "disclaimer": DISCLAIMER,
+        }  # fmt: skip
+        writer.writerow([defuse(row.get(k, "")) for k in CSV_COLUMNS])
     return buf.getvalue()

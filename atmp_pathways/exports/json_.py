@@ -19,7 +19,7 @@ from ..present import (
     timestamp,
     verification_label,
 )
-from .outline import UNDETERMINED, determination_heading
+from .outline import NOT_LAW, UNDETERMINED, determination_heading, proposal_rows
 
 __all__ = ["render"]
 
@@ -35,7 +35,7 @@ def _finding(f: Finding, book: Rulebook) -> dict[str, Any]:
         "due": f.due, "due_label": due_label(book, f),
         "citations": [
             {"source": c.source, "title": c.title, "reference": c.reference, "url": c.url, "quote": c.quote,
-             "text": citation_text(c)}
+             "last_reviewed": c.last_reviewed.isoformat() if c.last_reviewed else None, "text": citation_text(c)}
             for c in f.citations
         ],
         "checklist": list(f.checklist), "details": dict(f.details), "notes": f.notes,
@@ -93,5 +93,10 @@ def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = Non
             for f in outcome.undetermined
         ],
         "pending_questions": [{"id": q, "text": question_text(book, q)} for q in outcome.pending_questions],
+        "reform_proposals_not_law": [
+            {"number": no, "title": title, "by": by, "summary": summary, "would_change": change,
+             "taken_up_by": taken, "source": where, "status": NOT_LAW}
+            for no, title, by, summary, change, taken, where in proposal_rows(outcome, book)
+        ],
     }  # fmt: skip
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from ..models import Rulebook
+from ..models import Proposal, Rulebook
 from ..outcome import Determined, Finding, Outcome
 from ..present import (
     DISCLAIMER,
@@ -30,6 +30,7 @@ from ..present import (
     actor_label,
     answer_rows,
     area_label,
+    citation_detail,
     citation_text,
     due_label,
     facts,
@@ -45,6 +46,7 @@ from ..present import (
 
 __all__ = [
     "CSV_COLUMNS",
+    "NOT_LAW",
     "Block",
     "Bullets",
     "Checklist",
@@ -68,6 +70,8 @@ __all__ = [
     "pathway_rows",
     "pending_texts",
     "SUMMARY_COLUMNS",
+    "proposal_rows",
+    "relevant_proposals",
     "summary",
     "summary_rows",
     "undetermined_rows",
@@ -242,12 +246,64 @@ def _finding(book: Rulebook, f: Finding) -> list[Block]:
     if f.details:
         out.append(Table(("Detail", "Value"), tuple(f.details.items()), "details"))
     out += [Label("Why it applies"), Bullets(tuple(Item(r.text) for r in f.because))]
-    links = []
-    for c in f.citations:
-        detail = f", {c.reference}" + (f" — “{c.quote}”" if c.quote else "")
-        links.append(Link(c.title, detail, c.url))
-    out += [Label("Sources"), Links(tuple(links)), Label("Checklist"), Checklist(f.checklist)]
+    links = tuple(Link(c.title, citation_detail(c), c.url) for c in f.citations)
+    out += [Label("Sources"), Links(links)]
+    reform = book.proposals_by_target.get(f.obligation, ())
+    if reform:
+        out += [
+            Label(f"Reform proposals ({NOT_LAW_SHORT})"),
+            Bullets(tuple(Item(f"{p.title} — proposed by {p.by}", p.number) for p in reform)),
+        ]
+    out += [Label("Checklist"), Checklist(f.checklist)]
     return out
+
+
+NOT_LAW = "Industry reform proposals — not law"
+NOT_LAW_SHORT = "industry, not law"
+
+
+def relevant_proposals(outcome: Outcome, book: Rulebook) -> list[Proposal]:
+    """The reform proposals that concern this outcome: they would change an obligation shown
+    (in force, from a date, on the horizon) or a question answered."""
+    shown = {f.obligation for f in (*outcome.applicable, *outcome.upcoming, *outcome.horizon)} | set(outcome.answers)
+    return [p for p in book.proposals if shown.intersection(p.affects)]
+
+
+def proposal_rows(outcome: Outcome, book: Rulebook) -> list[tuple[str, str, str, str, str, str, str]]:
+    """(number, title, by, summary, would change, taken up by, where in the source) per relevant proposal."""
+    rows = []
+    for p in relevant_proposals(outcome, book):
+        change = "; ".join(_name(book, t) for t in p.affects)
+        taken = "; ".join(_name(book, t) for t in p.taken_up_by) or "no pending legislation found"
+        source = book.sources_by_id.get(p.citation.source)
+        where = f"{source.title if source else p.citation.source}, {p.citation.ref}"
+        rows.append((p.number, p.title, p.by, p.summary, change, taken, where))
+    return rows
+
+
+def _name(book: Rulebook, ident: str) -> str:
+    if ident in book.obligations_by_id:
+        return book.obligation(ident).title
+    if ident in book.questions_by_id:
+        return f"the question “{book.question(ident).text}”"
+    if ident in book.sources_by_id:
+        return book.source(ident).title
+    return ident
+
+
+def _proposals_section(outcome: Outcome, book: Rulebook) -> list[Block]:
+    rows = proposal_rows(outcome, book)
+    if not rows:
+        return []
+    items = tuple(
+        Item(f"{summary} Proposed by {by} ({where}). Would change: {change}. Taken up by: {taken}.", f"{no} {title}")
+        for no, title, by, summary, change, taken, where in rows
+    )
+    note = (
+        "Recommendations an industry association makes to change the law. They are not law and create no "
+        "obligation; they show where some would like the rules above to go."
+    )
+    return [Heading(NOT_LAW, 1), Paragraph(note, lead="Not law.", tone="note"), Bullets(items)]
 
 
 def outline(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> list[Block]:
@@ -273,6 +329,7 @@ def outline(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> 
                 out.append(Heading(area, 3))
                 for f in items:
                     out += _finding(book, f)
+    out += _proposals_section(outcome, book)
     if outcome.undetermined:
         out.append(Heading("Still undetermined", 1))
         out.append(

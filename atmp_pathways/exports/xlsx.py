@@ -19,7 +19,15 @@ from .._defuse import formula_like
 from ..models import Rulebook
 from ..outcome import Outcome
 from ..present import DISCLAIMER, answer_rows, safe_url, stamp_rows
-from .outline import checklist_rows, not_applicable_rows, pending_texts, undetermined_rows, xml_safe
+from .outline import (
+    NOT_LAW,
+    checklist_rows,
+    not_applicable_rows,
+    pending_texts,
+    proposal_rows,
+    undetermined_rows,
+    xml_safe,
+)
 
 __all__ = ["render"]
 
@@ -92,6 +100,11 @@ def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = Non
         _table(wb.create_sheet("Still undetermined"), heads, undetermined)
     heads = [("Obligation ID", 28), ("Title", 44), ("Why not", 90)]
     _table(wb.create_sheet("Not applicable"), heads, not_applicable_rows(outcome))
+    reform = proposal_rows(outcome, book)
+    if reform:  # a sheet of its own: these are not obligations
+        heads = [("No.", 6), ("Proposal", 40), ("By", 22), ("Summary", 60), ("Would change", 50), ("Taken up by", 40),
+                 ("Source", 40), ("Status", 32)]  # fmt: skip
+        _table(wb.create_sheet("Reform proposals (not law)"), heads, [(*r, NOT_LAW) for r in reform])
 
     about = wb.create_sheet("About")
     pending = "; ".join(pending_texts(book, outcome))
