@@ -16,6 +16,7 @@ whose ``when`` holds gives the value. Two table checks follow dmn-check:
 from __future__ import annotations
 
 import graphlib
+import heapq
 import itertools
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
@@ -68,7 +69,7 @@ def _reporter(out: Reporter) -> Add:
     return report
 
 
-WITNESS_LIMIT = 5_000  # complete answer combinations tried per table before saying nothing
+WITNESS_LIMIT = 1_000  # partial answer sets tried per table before saying nothing
 _PLACEHOLDER_FIELDS = ("item", "item_label")
 
 
@@ -394,10 +395,12 @@ class _Skip:
 _NA = _Skip()
 
 
-def _holds(cond: Condition, values: Mapping[str, object]) -> bool:
-    """Two-valued evaluation on complete answers (every asked question answered)."""
+def _holds(cond: Condition, values: Mapping[str, object]) -> bool | None:
+    """Three-valued evaluation on partial answers: a subject missing from ``values`` is not known yet."""
     subject = cond.subject
     if subject is not None:
+        if subject not in values or values[subject] is _OPEN:
+            return None
         value, op, operand = values[subject], cond.operator, cond.operand
         if value is _NA:
             return op == "answered" and operand is False
@@ -414,17 +417,32 @@ def _holds(cond: Condition, values: Mapping[str, object]) -> bool:
             return value < operand if op == "before" else value >= operand
         return False
     if cond.not_ is not None:
-        return not _holds(cond.not_, values)
+        inner = _holds(cond.not_, values)
+        return None if inner is None else not inner
+    results = [_holds(c, values) for c in cond.children()]
     if cond.all is not None:
-        return all(_holds(c, values) for c in cond.all)
-    return any(_holds(c, values) for c in cond.any or ())
+        return False if False in results else (None if None in results else True)
+    return True if True in results else (None if None in results else False)
+
+
+class _Open:
+    """A determination that the answers given so far do not settle."""
+
+
+_OPEN = _Open()
 
 
 def _decide(d: Determination, values: Mapping[str, object], day: date | None) -> object:
+    """FIRST hit on partial answers: a value, ``_NA`` (no case can hold) or ``_OPEN``."""
     if not d.in_force(day):
         return _NA
     for case in d.cases:
-        if case.in_force(day) and (case.when is None or _holds(case.when, values)):
+        if not case.in_force(day):
+            continue
+        holds = True if case.when is None else _holds(case.when, values)
+        if holds is None:
+            return _OPEN
+        if holds:
             return case.value
     return _NA
 
@@ -435,7 +453,12 @@ def _gap(
     by_id: Mapping[str, Determination],
     choices_of: Callable[[Question], Mapping[str, str] | None],
 ) -> str | None:
-    """Answers that match no case of ``target``, in words; None when there are none or it is too costly to tell."""
+    """Answers that match no case of ``target``, in words; None when there are none or it is too costly to tell.
+
+    Questions are answered one at a time in dependency order; a branch is left as soon
+    as the answers so far settle the table (some case holds whatever the rest), and a
+    gap is found as soon as no case can hold any more.
+    """
     deps: dict[str, set[str]] = {}
     todo = [target.id]
     while todo:
@@ -449,15 +472,16 @@ def _gap(
             q = questions[node]
             deps[node] = {leaf.subject for leaf in q.when.leaves() if leaf.subject} if q.when else set()
         todo.extend(deps[node])
-    order = list(graphlib.TopologicalSorter(deps).static_order())
+    order = _first_needed_first(target, deps, by_id)
+    asked = [n for n in order if n in questions]
+    decided = [n for n in order if n in by_id]
     leaves = [leaf for node in deps for leaf in _conditions_of(node, questions, by_id)]
     domains: dict[str, list[object]] = {}
-    for node in order:
-        if node in questions:
-            domain = _domain(questions[node], [lf for lf in leaves if lf.question == node], choices_of)
-            if domain is None:
-                return None
-            domains[node] = domain
+    for node in asked:
+        domain = _domain(questions[node], [lf for lf in leaves if lf.question == node], choices_of)
+        if domain is None:
+            return None
+        domains[node] = domain
     bounds = sorted(
         {
             day
@@ -471,34 +495,66 @@ def _gap(
     days: list[date | None] = [bounds[0] - timedelta(days=1), *bounds] if bounds else [None]
     budget = [WITNESS_LIMIT]
 
-    def search(k: int, values: dict[str, object], day: date | None) -> dict[str, object] | None:
-        if k == len(order):
-            budget[0] -= 1
-            if budget[0] < 0:
-                raise _TooLarge
-            return values if _decide(target, values, day) is _NA and target.in_force(day) else None
-        node = order[k]
-        if node in by_id:
-            values[node] = _decide(by_id[node], values, day)
-            return search(k + 1, values, day)
-        q = questions[node]
-        options = domains[node] if q.when is None or _holds(q.when, values) else [_NA]
+    def settle(answers: dict[str, object], day: date | None) -> dict[str, object]:
+        known = dict(answers)
+        for node in decided:
+            known[node] = _decide(by_id[node], known, day)
+        return known
+
+    def search(k: int, answers: dict[str, object], day: date | None) -> dict[str, object] | None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _TooLarge
+        known = settle(answers, day)
+        result = known[target.id]
+        if result is _NA:
+            return answers if target.in_force(day) else None
+        if result is not _OPEN or k == len(asked):
+            return None
+        q = questions[asked[k]]
+        relevant = True if q.when is None else _holds(q.when, known)
+        options = domains[q.id] if relevant else [_NA] if relevant is False else [*domains[q.id], _NA]
         for option in options:
-            values[node] = option
-            found = search(k + 1, values, day)
-            if found is not None:
-                return found
+            answers[q.id] = option
+            if search(k + 1, answers, day) is not None:
+                return answers
+        del answers[q.id]
         return None
 
     try:
         for day in days:
             witness = search(0, {}, day)
             if witness is not None:
-                shown = ", ".join(f"{n} = {_show(witness[n])}" for n in order if n in questions)
-                return shown + (f" (as of {day})" if day is not None and len(days) > 1 else "")
+                shown = ", ".join(f"{n} = {_show(witness[n])}" for n in asked if n in witness)
+                return (shown or "any answers") + (f" (as of {day})" if day is not None and len(days) > 1 else "")
     except _TooLarge:
         return None
     return None
+
+
+def _first_needed_first(
+    target: Determination, deps: dict[str, set[str]], by_id: Mapping[str, Determination]
+) -> list[str]:
+    """Dependency order that answers first what the target's earliest cases read, so branches settle early."""
+    rank: dict[str, int] = {}
+    for j, case in enumerate(target.cases):
+        todo = [leaf.subject for leaf in case.when.leaves() if leaf.subject] if case.when else []
+        while todo:
+            node = todo.pop()
+            if node not in rank:
+                rank[node] = j
+                todo.extend(deps.get(node, ()))
+    sorter = graphlib.TopologicalSorter(deps)
+    sorter.prepare()
+    ready: list[tuple[int, str]] = []
+    order: list[str] = []
+    while sorter.is_active():
+        for node in sorter.get_ready():
+            heapq.heappush(ready, (-1 if node in by_id else rank.get(node, len(target.cases)), node))
+        node = heapq.heappop(ready)[1]
+        order.append(node)
+        sorter.done(node)
+    return order
 
 
 class _TooLarge(Exception):

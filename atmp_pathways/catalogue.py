@@ -73,6 +73,8 @@ def catalogue_data(book: Rulebook) -> dict[str, Any]:
                 "value_from": d.value_from,
                 "status": d.status,
                 "verification": d.verification,
+                "verified_in": d.verified_in,
+                "to_confirm": d.to_confirm,
                 "valid_from": d.valid_from.isoformat() if d.valid_from else None,
                 "valid_to": d.valid_to.isoformat() if d.valid_to else None,
                 "citations": cites(d.citations),

@@ -20,7 +20,7 @@ from .explain import explain, first_failure
 from .logic import NA, UNKNOWN, Values
 from .models import Determination, Rulebook
 from .outcome import Determined, Reason, ResolvedCitation
-from .plan import PLACEHOLDER, resolve_citations
+from .plan import JUDGED_KEPT, PLACEHOLDER, resolve_citations
 
 __all__ = ["conclusions"]
 
@@ -32,14 +32,28 @@ def conclusions(book: Rulebook, values: Values, day: date) -> tuple[Determined, 
     """Every determination's result, in rulebook order (for_each ones once per chosen item)."""
     if not book.determinations:
         return ()
-    unknown = {q for q in book.plan.rank if values.get(q) is UNKNOWN}
+    plan = book.plan
+    unknown: set[str] | None = None
     out: list[Determined] = []
     for d in book.determinations:
-        if d.for_each is None:
-            out.append(_result(book, d, values, day, unknown))
-        else:
-            out.extend(_per_item(book, d, values, day, unknown))
+        # The questions that decide it (and the day, for dated ones) fix its results: reuse them.
+        key = (d.id, day if d.id in plan.dated else None, *(_frozen(values.get(q)) for q in plan.decided_inputs[d.id]))
+        hit = plan.concluded.get(key)
+        if hit is None:
+            if unknown is None:
+                unknown = {q for q in plan.rank if values.get(q) is UNKNOWN}
+            if d.for_each is None:
+                hit = (_result(book, d, values, day, unknown),)
+            else:
+                hit = tuple(_per_item(book, d, values, day, unknown))
+            if len(plan.concluded) < JUDGED_KEPT:
+                plan.concluded[key] = hit
+        out.extend(hit)
     return tuple(out)
+
+
+def _frozen(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _fill(text: str, fields: Mapping[str, str]) -> str:

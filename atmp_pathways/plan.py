@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Iterable, Mapping
+from typing import Any
 
 import networkx as nx
 
@@ -95,6 +96,12 @@ class Plan:
         # from rerun to rerun (the bench's "evaluate, full answers" is ~2.5× slower without it).
         # Bounded; entries are immutable and equal whoever computes them, so races are harmless.
         self.judged: dict[Hashable, Filed] = {}
+        # determination → the questions that decide it, in asking order; (id, day, their values) →
+        # its results, so a rerun with the same answers rebuilds none of them. Bounded like ``judged``.
+        self.decided_inputs: dict[str, tuple[str, ...]] = {
+            d: tuple(sorted(qs, key=self.rank.__getitem__)) for d, qs in self.decided_by.items()
+        }
+        self.concluded: dict[Hashable, tuple[Any, ...]] = {}
 
     def _inputs(self, ob: Obligation) -> tuple[str, ...]:
         direct: set[str] = set()

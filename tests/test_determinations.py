@@ -260,6 +260,8 @@ def test_the_catalogue_lists_determinations_with_their_values(decisions_book: Ru
     entry = next(d for d in cat["determinations"] if d["id"] == "gadget_class")
     assert [v["id"] for v in entry["values"]] == ["not_gadget", "alpha", "beta", "borderline"]
     assert entry["cases"][0]["when"] == "kind_declared is 'alpha'" and entry["cases"][3]["when"] is None
+    support = next(d for d in cat["determinations"] if d["id"] == "support_level")
+    assert support["to_confirm"] == "Ask the Board for its support charter."
     text = catalogue_markdown(decisions_book)
     assert "Gadget class" in text and "`gadget_class`" in text and "Alpha gadget" in text
 
