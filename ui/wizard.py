@@ -164,7 +164,7 @@ def _question(wiz: Wizard, question: Question, derived: WizardState) -> None:
     st.progress(progress.fraction, text=progress.text)
     st.caption(escape_markdown(book.topic_titles.get(book.topic_of.get(question.id, ""), "")))
     label = escape_markdown(question.text)
-    st.subheader(label)  # the widget keeps the same label for screen readers, visually collapsed
+    st.title(label)  # the page's main heading (h1); the widget keeps the same label for screen readers
     WIDGETS[question.kind](book, question, label, state.widget_key(question.id), stored)
     st.caption(escape_markdown(question.help))
     with st.expander("Why we ask: legal source"):
