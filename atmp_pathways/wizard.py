@@ -31,8 +31,9 @@ from .engine import evaluate, pending_questions
 from .models import AnswerValue, Question, Rulebook
 from .outcome import Outcome
 from .present import answer_label, question_text
+from .progress import JourneyCounter
 
-__all__ = ["ReviewRow", "Wizard", "WizardState", "needs_confirmation", "review_rows"]
+__all__ = ["Progress", "ReviewRow", "Wizard", "WizardState", "needs_confirmation", "review_rows"]
 
 _TRIE_NODES = 50_000  # then start afresh (a node is small; misses only cost time)
 _FULL_ENTRIES = 512  # pending questions for whole answer sets that are not a plain path
@@ -77,6 +78,33 @@ class WizardState:
         return len(self.path), len(self.pending)
 
 
+@dataclass(frozen=True)
+class Progress:
+    """Where the user is: question ``number``, in a journey of ``fewest``–``most`` questions."""
+
+    number: int
+    fewest: int
+    most: int
+
+    @property
+    def text(self) -> str:
+        """ "Question N of …": the range narrows as answers come in, and never moves back.
+
+        >>> Progress(3, 12, 20).text
+        'Question 3 · journeys like yours take 12–20 questions, depending on your answers'
+        >>> Progress(5, 9, 9).text
+        'Question 5 of 9'
+        """
+        if self.fewest == self.most:
+            return f"Question {self.number} of {self.most}"
+        return f"Question {self.number} · journeys like yours take {self.fewest}–{self.most} questions, depending on your answers"
+
+    @property
+    def fraction(self) -> float:
+        """Answered against the longest journey still possible, so the bar only moves forward."""
+        return min((self.number - 1) / max(self.most, 1), 1.0)
+
+
 class Wizard:
     """One rulebook's wizard logic and memos; safe to share between sessions (threads)."""
 
@@ -87,6 +115,7 @@ class Wizard:
         self._nodes = 0
         self._full: OrderedDict[_Key, tuple[Question, ...]] = OrderedDict()
         self._outcomes: OrderedDict[tuple[_Key, date], Outcome] = OrderedDict()
+        self.journeys = JourneyCounter(book)
 
     def state(self, answers: Mapping[str, AnswerValue]) -> WizardState:
         """The path and the pending questions for ``answers``."""
@@ -94,6 +123,13 @@ class Wizard:
         if pending is None:  # some answers are off the path (kept, not used): ask about all of them
             pending = self._pending_full(answers)
         return WizardState(path, pending)
+
+    def progress(self, answers: Mapping[str, AnswerValue], derived: WizardState) -> Progress:
+        """The question number and the journey's length range (``progress.JourneyCounter``)."""
+        if not derived.pending:  # the journey is over: its length is known
+            return Progress(len(derived.path) + 1, len(derived.path), len(derived.path))
+        lo, hi = self.journeys.total([(qid, answers[qid]) for qid in derived.path])
+        return Progress(len(derived.path) + 1, lo, hi)
 
     def path(self, answers: Mapping[str, AnswerValue]) -> list[str]:
         """The questions the wizard asks, in order, as far as ``answers`` reach.

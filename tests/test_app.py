@@ -409,7 +409,7 @@ def test_rule_text_is_escaped_not_rendered(monkeypatch: pytest.MonkeyPatch, tmp_
     at.button(key="start").click().run()
     escaped = escape_markdown(evil, streamlit=True)
     assert r"\<img" in escaped and r"\[click\]\(javascript\:" in escaped and r"\$x\$" in escaped
-    assert escaped in at.subheader[0].value
+    assert escaped in at.title[0].value
     _answer_all(at, {**TOY_ANSWERS, "widget_count_large": True})
     at.button(key="see_results").click().run()
     assert not at.exception

@@ -182,12 +182,11 @@ WIDGETS: dict[str, Widget] = {"yes_no": _yes_no, "one_of": _one_of, "many_of": _
 def _question(wiz: Wizard, question: Question, derived: WizardState) -> None:
     book = wiz.book
     stored = state.answers().get(question.id)
-    done, remaining = derived.progress
-    total = max(done + remaining, 1)
-    st.progress(min(done / total, 1.0), text=f"{done} answered · about {remaining} to go")
+    progress = wiz.progress(state.answers(), derived)
+    st.progress(progress.fraction, text=progress.text)
     st.caption(escape_markdown(book.topic_titles.get(book.topic_of.get(question.id, ""), "")))
     label = escape_markdown(question.text)
-    st.subheader(label)  # the widget keeps the same label for screen readers, visually collapsed
+    st.title(label)  # the page's main heading (h1); the widget keeps the same label for screen readers
     WIDGETS[question.kind](book, question, label, state.widget_key(question.id), stored)
     st.caption(escape_markdown(question.help))
     with st.expander("Why we ask: legal source"):

@@ -1,0 +1,185 @@
+"""How many questions a journey takes: the shortest and longest paths through the question graph.
+
+The wizard's question path is a replay of ``pending_questions``: the next question is the
+first pending one, and each answer decides what is pending next. So the questions still to
+come, given the answers so far, are a tree: one branch per answer that can make a difference.
+This module walks that tree and returns the fewest and the most questions any journey from
+here can take. Because every later journey is one of the journeys counted now, the range
+only narrows as answers are added (the lower bound never falls, the upper bound never rises),
+and the final count always lies inside every range shown on the way.
+
+Answers are grouped into *classes*: two answers to a question are in one class when every
+condition leaf on that question (in obligations' ``when``/``unless`` and questions' ``when``)
+judges them alike, so the engine cannot tell them apart. The walk visits one representative
+per class, which keeps it small (a 30-country list with one ``includes`` leaf has two classes:
+"includes one of those" and "does not").
+
+>>> from atmp_pathways.loader import load_rulebook
+>>> book = load_rulebook("tests/fixtures/toy_rules")
+>>> counter = JourneyCounter(book)
+>>> lo, hi = counter.total([])
+>>> 1 <= lo <= hi <= len(book.questions)
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterator, Mapping
+from datetime import date, timedelta
+
+from .engine import _state, pending_questions
+from .logic import NA, leaf, resolve
+from .models import AnswerValue, Condition, Question, Rulebook
+
+__all__ = ["JourneyCounter"]
+
+_BUDGET = 40  # engine calls (~3 ms each on the shipped rules) for one fewest-questions search
+_MAX_GROUPS = 10  # many_of choices grouped by how the leaves judge them; 2**10 unions at most
+_Signature = tuple[object, ...]
+
+
+def _leaves(cond: Condition | None, out: dict[str, list[Condition]]) -> None:
+    if cond is None:
+        return
+    if cond.question is not None:
+        out.setdefault(cond.question, []).append(cond)
+        return
+    for child in cond.children():
+        _leaves(child, out)
+    if cond.not_ is not None:
+        _leaves(cond.not_, out)
+
+
+class JourneyCounter:
+    """Shortest and longest journeys through one rulebook's questions, memoised per answer classes.
+
+    Safe to share between threads: the memo is a dict filled under a lock (a race only
+    computes one entry twice).
+    """
+
+    def __init__(self, book: Rulebook) -> None:
+        self.book = book
+        leaves: dict[str, list[Condition]] = {}
+        for ob in book.obligations:
+            _leaves(ob.when, leaves)
+            _leaves(ob.unless, leaves)
+        for q in book.questions:
+            _leaves(q.when, leaves)
+        self._leaves = leaves
+        self._classes: dict[str, list[AnswerValue]] = {}
+        self._memo: dict[frozenset[tuple[str, _Signature]], int | None] = {}
+        self._most: dict[frozenset[tuple[str, _Signature]], int] = {}
+        self._lock = threading.Lock()
+
+    def signature(self, question_id: str, value: object) -> _Signature:
+        """How every leaf on the question judges ``value`` (equal signatures: same journey)."""
+        return tuple(leaf(c, value) for c in self._leaves.get(question_id, ()))
+
+    def classes(self, question: Question) -> list[AnswerValue]:
+        """One representative answer per class of ``question``'s answers."""
+        found = self._classes.get(question.id)
+        if found is None:
+            found = self._dedupe(question.id, self._candidates(question))
+            self._classes[question.id] = found
+        return found
+
+    def _dedupe(self, question_id: str, candidates: Iterator[AnswerValue]) -> list[AnswerValue]:
+        seen: dict[_Signature, AnswerValue] = {}
+        for value in candidates:
+            seen.setdefault(self.signature(question_id, value), value)
+        return list(seen.values())
+
+    def _candidates(self, question: Question) -> Iterator[AnswerValue]:
+        if question.kind == "yes_no":
+            yield from (True, False)
+        elif question.kind == "one_of":
+            yield from self.book.choices(question)
+        elif question.kind == "many_of":
+            groups: dict[_Signature, str] = {}
+            for choice in self.book.choices(question):
+                groups.setdefault(self.signature(question.id, [choice]), choice)
+            reps = list(groups.values())
+            if len(reps) > _MAX_GROUPS:  # too many to combine: each alone, none, and all
+                yield []
+                yield from ([r] for r in reps)
+                yield reps
+                return
+            for size in range(len(reps) + 1):
+                yield from (list(combo) for combo in itertools.combinations(reps, size))
+        else:  # a date: each threshold any leaf tests, and the day before it
+            cuts = {c.before or c.on_or_after for c in self._leaves.get(question.id, ())} - {None}
+            days = [
+                d for cut in sorted(cut for cut in cuts if isinstance(cut, date)) for d in (cut - timedelta(1), cut)
+            ]
+            yield from days or [date(2000, 1, 1)]
+
+    def _key(self, answers: Mapping[str, AnswerValue]) -> frozenset[tuple[str, _Signature]]:
+        return frozenset((qid, self.signature(qid, value)) for qid, value in answers.items())
+
+    def most(self, answers: Mapping[str, AnswerValue]) -> int:
+        """An upper bound on the questions still to come: every unanswered question that some
+        way of answering could still ask (not ruled out by its ``when``, and an ancestor of a
+        question an undecided obligation waits for). Adding an answer never grows this set."""
+        key = self._key(answers)
+        hit = self._most.get(key)
+        if hit is not None:
+            return hit
+        values = resolve(self.book, answers)
+        waiting: set[str] = set()
+        for ob in self.book.obligations:
+            state, qs = _state(ob, values)
+            if state is None:
+                waiting |= qs
+        needed = self.book.plan.with_ancestors(waiting)
+        most = sum(1 for q in needed if q not in answers and values.get(q) is not NA)
+        with self._lock:
+            self._most[key] = most
+        return most
+
+    def fewest(self, answers: Mapping[str, AnswerValue]) -> int | None:
+        """The fewest questions still to come over every way of answering them, or None when
+        finding out would take more than a budget of engine calls (then use a weaker bound)."""
+        key = self._key(answers)
+        if key in self._memo:
+            return self._memo[key]
+        budget = [_BUDGET]
+        depth = 0
+        found: int | None = None
+        while found is None and budget[0] > 0:
+            if self._within(dict(answers), depth, budget):
+                found = depth
+            depth += 1
+        with self._lock:
+            self._memo[key] = found
+        return found
+
+    def _within(self, answers: dict[str, AnswerValue], depth: int, budget: list[int]) -> bool:
+        """Whether some way of answering ends the journey within ``depth`` more questions."""
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        pending = pending_questions(self.book, answers)
+        if not pending:
+            return True
+        if depth == 0:
+            return False
+        question = pending[0]
+        return any(self._within({**answers, question.id: value}, depth - 1, budget) for value in self.classes(question))
+
+    def total(self, path: list[tuple[str, AnswerValue]]) -> tuple[int, int]:
+        """(fewest, most) questions of a whole journey that starts with the answered ``path``.
+
+        Each prefix of the path gives bounds that hold for all of its continuations, this
+        journey among them; the tightest of them is kept, so the range only narrows.
+        """
+        lo, hi = 1, len(self.book.questions)
+        answers: dict[str, AnswerValue] = {}
+        for i in range(len(path) + 1):
+            if i:
+                answers[path[i - 1][0]] = path[i - 1][1]
+            fewest = self.fewest(answers)
+            lo = max(lo, i + (fewest if fewest is not None else min(1, self.most(answers))))
+            hi = min(hi, i + self.most(answers))
+        return lo, max(lo, hi)
