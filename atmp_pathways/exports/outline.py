@@ -190,9 +190,7 @@ def _determined(book: Rulebook, d: Determined) -> list[Block]:
     if d.because:
         out += [Label("Because"), Paragraph(d.because)]
     if d.citations:
-        links = tuple(
-            Link(c.title, f", {c.reference}" + (f" — “{c.quote}”" if c.quote else ""), c.url) for c in d.citations
-        )
+        links = tuple(Link(c.title, citation_detail(c), c.url) for c in d.citations)
         out += [Label("Sources"), Links(links)]
     return out
 
