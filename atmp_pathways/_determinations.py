@@ -324,14 +324,24 @@ def _report_cycles(
     dets: list[tuple[FileData[Any], int, Determination]], questions: Mapping[str, Question], report: Add
 ) -> bool:
     """Cycles that pass through a determination (question-only cycles are the graph lint's)."""
+    if not dets:
+        return False
     g: nx.DiGraph[str] = nx.DiGraph()
-    for q in questions.values():
-        for ref in sorted({leaf.subject for leaf in q.when.leaves() if leaf.subject}) if q.when else []:
-            g.add_edge(ref, q.id)
+    g.add_edges_from(
+        (ref, q.id)
+        for q in questions.values()
+        for ref in (sorted({leaf.subject for leaf in q.when.leaves() if leaf.subject}) if q.when else [])
+    )
     where = {d.id: (fd, i) for fd, i, d in dets}
-    for _, _, d in dets:
-        for ref in sorted(d.inputs()):
-            g.add_edge(ref, d.id)
+    g.add_edges_from((ref, d.id) for _, _, d in dets for ref in sorted(d.inputs()))
+    # A cycle lies inside one strongly connected component: if no determination is in one with
+    # a cycle (more than one member, or a self-loop), there is nothing to list (a linear check).
+    if not any(
+        len(comp) > 1 or any(g.has_edge(n, n) for n in comp)
+        for comp in nx.strongly_connected_components(g)
+        if comp & where.keys()
+    ):
+        return False
     seen: set[frozenset[str]] = set()
     for cycle in nx.simple_cycles(g, length_bound=12):
         members = frozenset(cycle)

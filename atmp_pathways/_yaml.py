@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from typing import Any
 
@@ -139,7 +140,12 @@ def parse_yaml(text: str, name: str = "<text>") -> tuple[Any, dict[LinePath, int
         loader = _Loader(text)
     except yaml.reader.ReaderError as err:
         raise _reader_problem(text, err) from None
+    loader.tag_cache = {}
     lines: dict[LinePath, int] = {}
+    # Building holds no reference cycles, yet each few hundred containers would start a
+    # collection that walks all the data built so far: a large file parses faster without.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         data = _document(loader, lines)
     except YamlProblem:
@@ -159,6 +165,8 @@ def parse_yaml(text: str, name: str = "<text>") -> tuple[Any, dict[LinePath, int
     except yaml.YAMLError as err:
         raise YamlProblem(f"YAML error: {err}", None) from None
     finally:
+        if collecting:
+            gc.enable()
         loader.dispose()
     return data, lines
 
@@ -180,7 +188,7 @@ def _document(loader: Any, lines: dict[LinePath, int]) -> Any:
     if loader.check_event(StreamEndEvent):
         return None
     loader.get_event()  # document start
-    data = _value(loader, (), lines, 0)
+    data = _value(loader, loader.get_event(), (), lines, 0)
     loader.get_event()  # document end
     if not loader.check_event(StreamEndEvent):
         event = loader.peek_event()
@@ -188,10 +196,22 @@ def _document(loader: Any, lines: dict[LinePath, int]) -> Any:
     return data
 
 
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
 def _tag(loader: Any, event: Any, kind: type[Node], value: str | None) -> str:
     tag = event.tag
     if tag is None or tag == "!":
-        tag = loader.resolve(kind, value, event.implicit)
+        if kind is not ScalarNode:
+            return _MAP if kind is MappingNode else _SEQ  # no path resolvers: always the default
+        # A scalar's resolution depends only on its text and style, and keys and short values
+        # repeat on every item of a long list: resolve each once per document.
+        key = (value, event.implicit)
+        cache: dict[tuple[Any, ...], str] = loader.tag_cache
+        tag = cache.get(key)
+        if tag is None:
+            tag = cache[key] = loader.resolve(kind, value, event.implicit)
     if tag not in _SAFE_TAGS:
         raise YamlProblem(f"tag '{tag}' is not allowed", event.start_mark.line + 1, "remove the tag; write plain data")
     return str(tag)
@@ -235,8 +255,7 @@ def _refuse_controls(text: str, line: int) -> None:
         )
 
 
-def _value(loader: Any, path: LinePath, lines: dict[LinePath, int], depth: int) -> Any:
-    event = loader.get_event()
+def _value(loader: Any, event: Any, path: LinePath, lines: dict[LinePath, int], depth: int) -> Any:
     line = event.start_mark.line + 1
     lines[path] = line
     if isinstance(event, AliasEvent):
@@ -245,17 +264,16 @@ def _value(loader: Any, path: LinePath, lines: dict[LinePath, int], depth: int) 
         raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", line, "flatten the structure")
     if isinstance(event, ScalarEvent):
         return _scalar(loader, event, _tag(loader, event, ScalarNode, event.value))
+    get_event = loader.get_event
     if isinstance(event, SequenceStartEvent):
         _tag(loader, event, SequenceNode, None)
         items: list[Any] = []
-        while not loader.check_event(SequenceEndEvent):
-            items.append(_value(loader, (*path, len(items)), lines, depth + 1))
-        loader.get_event()
+        while not isinstance(item := get_event(), SequenceEndEvent):
+            items.append(_value(loader, item, (*path, len(items)), lines, depth + 1))
         return items
     _tag(loader, event, MappingNode, None)  # mapping start
     result: dict[Any, Any] = {}
-    while not loader.check_event(MappingEndEvent):
-        key_event = loader.get_event()
+    while not isinstance(key_event := get_event(), MappingEndEvent):
         key_line = key_event.start_mark.line + 1
         if isinstance(key_event, AliasEvent):
             raise YamlProblem("anchors and aliases (*name) are not allowed", key_line, "write the value out in full")
@@ -273,7 +291,6 @@ def _value(loader: Any, path: LinePath, lines: dict[LinePath, int], depth: int) 
             key = str(key_event.value)
         if key in result:
             raise YamlProblem(f"duplicate key {quote(key)}", key_line, "each key may appear once")
-        result[key] = _value(loader, (*path, key), lines, depth + 1)
+        result[key] = _value(loader, get_event(), (*path, key), lines, depth + 1)
         lines[(*path, key)] = key_line
-    loader.get_event()
     return result
