@@ -188,6 +188,15 @@ def test_results_open_with_your_pathway(app: AppTest) -> None:
     assert "[Widget Act](https://example.org/widget-act), Art 2" in "\n".join(m.value for m in app.markdown)
 
 
+def test_results_checklist_lines_are_plain_bullets_not_checkboxes(app: AppTest) -> None:
+    _to_results(app, TOY_ANSWERS)
+    bodies = "\n".join(str(m.value) for m in app.markdown)
+    assert "\n- Fix labels to every red widget" in bodies.replace("\\", "")
+    # A Markdown task item ("- [ ]") is drawn as a disabled, unlabelled checkbox (axe "label", critical).
+    assert "- [ ]" not in bodies and "- [x]" not in bodies.casefold()
+    assert not [c for c in app.checkbox if c.disabled]
+
+
 def test_results_show_why_not(app: AppTest) -> None:
     _to_results(app, {**TOY_ANSWERS, "widget_colour": "green"})
     text = _text(app)

@@ -247,7 +247,9 @@ def _finding(book: Rulebook, f: Finding) -> None:
         body = [escape_markdown(f.description)]
         if f.details:
             body.append(_table(["Detail", "Value"], list(f.details.items()), streamlit=True))
-        body.append("**Checklist**\n" + "\n".join(f"- [ ] {escape_markdown(item)}" for item in f.checklist))
+        # Plain bullets: a "- [ ]" task item renders as a disabled, unlabelled checkbox that looks
+        # tickable and does nothing (axe "label", critical); the exports keep their tick boxes.
+        body.append("**Checklist**\n" + "\n".join(f"- {escape_markdown(item)}" for item in f.checklist))
         basis = []
         for c in f.citations:
             quote = f" — “{escape_markdown(c.quote)}”" if c.quote else ""
