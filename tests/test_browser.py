@@ -23,6 +23,7 @@ import pytest
 
 from atmp_pathways import RulebookError, load_rulebook, parse_answers
 from atmp_pathways.answers import encode_answers  # what ui.state.sync_url writes into ?a=
+from atmp_pathways.models import AnswerValue
 from ui.state import URL_PARAM
 
 from .paths import ROOT
@@ -42,6 +43,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 60_000
+TOY_ANSWERS: dict[str, AnswerValue] = {
+    "uses_widgets": True,
+    "widget_count_large": True,
+    "widget_colour": "red",
+    "ship_to": ["NO", "SE"],
+}
 
 pytestmark = pytest.mark.browser
 
@@ -295,3 +302,41 @@ def test_a_far_future_as_of_survives_the_widget_and_the_rule_map(server: str) ->
             timeout=TIMEOUT_MS,
         )
         _assert_no_leak(page)
+
+
+def _answer_radio(page: sync_api.Page, question: str, label: str) -> None:
+    sync_api.expect(page.get_by_role("heading", name=question)).to_be_visible()
+    _settle(page)
+    page.locator('[data-testid="stRadio"]').get_by_text(label, exact=True).click()
+    _button(page, "Next").click()
+
+
+def _toy_journey_to_review(page: sync_api.Page) -> None:
+    """Start → the four toy questions (three radios, one multi-select) → Review, as a user clicks."""
+    expect = sync_api.expect
+    _button(page, "Start").click()
+    _answer_radio(page, "Do you make widgets?", "Yes")
+    _answer_radio(page, "Do you make more than 100 widgets a year?", "Yes")
+    _answer_radio(page, "Which colour are the widgets?", "Red")
+    expect(page.get_by_role("heading", name="Where do you ship widgets?")).to_be_visible()
+    _settle(page)
+    for country in ("Norway", "Sweden"):
+        page.locator('[data-testid="stMultiSelect"] input').click()
+        page.get_by_role("option", name=country).click()
+    page.keyboard.press("Escape")
+    _button(page, "Next").click()
+    expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
+    _settle(page)
+
+
+def test_change_on_a_multi_select_answer_then_one_next_returns_to_review(server: str) -> None:
+    """Review → Change on a many_of answer → a single Next click moves on (it once needed two)."""
+    expect = sync_api.expect
+    with _page() as page:
+        page.goto(server)
+        _toy_journey_to_review(page)
+        page.locator(".st-key-review_change_ship_to button").click()
+        expect(page.get_by_role("heading", name="Where do you ship widgets?")).to_be_visible()
+        _settle(page)
+        _button(page, "Next").click()
+        expect(page.get_by_role("heading", name="Review your answers")).to_be_visible(timeout=15_000)
