@@ -340,3 +340,53 @@ def test_change_on_a_multi_select_answer_then_one_next_returns_to_review(server:
         _settle(page)
         _button(page, "Next").click()
         expect(page.get_by_role("heading", name="Review your answers")).to_be_visible(timeout=15_000)
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+FAIL_IMPACTS = ("critical", "serious")
+"""Impacts that fail the axe test; the rest (moderate, minor) are printed in a summary."""
+
+
+def _axe(page: sync_api.Page, screen: str, summary: dict[str, list[str]]) -> list[str]:
+    """Run axe-core (WCAG 2.1 A/AA) on the page; record every violation; return the failing ones."""
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright-python missing")
+    _settle(page)
+    results = axe_module.Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    found = [f"{v['impact']}: {v['id']} ×{len(v['nodes'])} — {v['help']}" for v in results.response["violations"]]
+    summary[screen] = found
+    return [line for line in found if line.startswith(FAIL_IMPACTS)]
+
+
+def test_axe_finds_no_serious_or_critical_wcag21_violations(server: str) -> None:
+    """axe-core on the start screen, a radio question, a multi-select question, review and results."""
+    expect = sync_api.expect
+    summary: dict[str, list[str]] = {}
+    failing: dict[str, list[str]] = {}
+    with _page() as page:
+        page.goto(server)
+        expect(page.locator(".st-key-start button")).to_be_visible()
+        failing["start"] = _axe(page, "start", summary)
+        _button(page, "Start").click()
+        expect(page.get_by_role("heading", name="Do you make widgets?")).to_be_visible()
+        failing["radio question"] = _axe(page, "radio question", summary)
+        _answer_radio(page, "Do you make widgets?", "Yes")
+        _answer_radio(page, "Do you make more than 100 widgets a year?", "Yes")
+        _answer_radio(page, "Which colour are the widgets?", "Red")
+        expect(page.get_by_role("heading", name="Where do you ship widgets?")).to_be_visible()
+        failing["multi-select question"] = _axe(page, "multi-select question", summary)
+        page.locator('[data-testid="stMultiSelect"] input').click()
+        page.get_by_role("option", name="Norway").click()
+        page.keyboard.press("Escape")
+        _button(page, "Next").click()
+        expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
+        failing["review"] = _axe(page, "review", summary)
+        _button(page, "See results").click()
+        expect(page.get_by_text("Your obligations")).to_be_visible()
+        _settle(page)
+        # Cards are collapsed by default; axe checks only what is shown, so open every one.
+        page.evaluate("() => document.querySelectorAll('[data-testid=stExpander] details').forEach(d => d.open = true)")
+        failing["results"] = _axe(page, "results (every card open)", summary)
+    print("\naxe-core WCAG 2.1 A/AA violations per screen:")
+    for screen, lines in summary.items():
+        print(f"  {screen}: " + ("none" if not lines else "; ".join(lines)))
+    assert not any(failing.values()), {screen: lines for screen, lines in failing.items() if lines}
