@@ -96,3 +96,10 @@ def test_catalogue_json_says_where_each_line_was_confirmed_and_when_each_source_
     assert rows["glp_non_clinical_studies"]["verification"] == "confirmed"
     assert rows["he_national_extra_conditions"]["to_confirm"]
     assert all(s["last_reviewed"] for s in data["sources"])
+
+
+def test_investigational_atmp_traceability_rests_on_ctr_article_51_not_on_the_mah_duty(rulebook: Rulebook) -> None:
+    o = rulebook.obligations_by_id["imp_atmp_traceability"]
+    assert o.verification == "confirmed" and o.verified_in and "Art 51" in o.verified_in
+    assert any(c.source == "reg_536_2014" and c.ref.startswith("Art 51(1)") for c in o.citations)
+    assert "not re-read" in o.description
