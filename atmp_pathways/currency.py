@@ -24,8 +24,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ._files import FileData, format_path
-from ._yaml import LinePath, YamlProblem, decode_text, parse_yaml
+from ._files import FileData, UnsafeFile, format_path, read_inside
+from ._yaml import MAX_BYTES, LinePath, YamlProblem, decode_text, parse_yaml
 from .errors import Problem
 from .models import PENDING_STATUSES, Milestone, ProposalsFile, RulebookMeta, SourcesFile, TopicFile
 
@@ -39,37 +39,26 @@ def review_problems(rules_dir: str | Path, *, today: date, max_age_days: int | N
     Files that do not load are skipped here — ``check`` reports them as errors.
     """
     root = Path(rules_dir)
-    meta = _read(root / "rulebook.yaml", RulebookMeta)
+    meta = _read(root, root / "rulebook.yaml", RulebookMeta)
     if meta is None:
         return []
     paths: list[tuple[Path, type[BaseModel]]] = [(root / f"{t}.yaml", TopicFile) for t in meta.model.topics]
     paths += [(root / "sources.yaml", SourcesFile), (root / "proposals.yaml", ProposalsFile)]
-    files = [fd for fd in (_read(path, model) for path, model in paths if path.exists()) if fd is not None]
+    files = [fd for fd in (_read(root, path, model) for path, model in paths if path.exists()) if fd is not None]
     limit = max_age_days if max_age_days is not None else meta.model.review_max_age_days
     return currency_problems(files, today=today, max_age_days=limit)
 
 
-def _read(path: Path, model: type[Any]) -> FileData[Any] | None:
+def _read(root: Path, path: Path, model: type[Any]) -> FileData[Any] | None:
+    """One rule file, read with the loader's guards (regular file inside the folder, size cap)."""
+    from .loader import _tuplify, display_path  # the loader imports nothing from here; keep it one-way
+
+    shown = display_path(path)
     try:
-        data, lines = parse_yaml(decode_text(path.read_bytes()), _shown(path))
-        return FileData(_shown(path), model.model_validate(_tuplify(data)), lines)
-    except (OSError, YamlProblem, ValidationError):
+        data, lines = parse_yaml(decode_text(read_inside(root, path, MAX_BYTES)), shown)
+        return FileData(shown, model.model_validate(_tuplify(data)), lines)
+    except (OSError, UnsafeFile, YamlProblem, ValidationError):
         return None
-
-
-def _tuplify(data: Any) -> Any:
-    if isinstance(data, list):
-        return tuple(_tuplify(v) for v in data)
-    if isinstance(data, dict):
-        return {k: _tuplify(v) for k, v in data.items()}
-    return data
-
-
-def _shown(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def currency_problems(files: Iterable[FileData[Any]], *, today: date, max_age_days: int | None) -> list[Problem]:
