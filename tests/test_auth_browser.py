@@ -16,10 +16,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +26,7 @@ import pytest
 from atmp_pathways.answers import encode_answers
 
 from .test_app import TOY, TOY_ANSWERS
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _button, _free_port, _serve, _settle, sync_api
+from .test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _button, _free_port, _running, _serve, _settle, sync_api
 
 pytestmark = pytest.mark.browser
 
@@ -49,29 +46,10 @@ def _provider(log_dir: Path) -> Iterator[str]:
     port = _free_port()
     log = (log_dir / "provider.log").open("wb")
     command = [sys.executable, "-m", "oidc_provider_mock", "--port", str(port), "--host", "127.0.0.1"]
-    proc = subprocess.Popen(command, cwd=log_dir, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the mock OpenID provider did not start (exit code {proc.poll()}); see {log.name}")
-            time.sleep(0.2)
+    with _running(
+        command, log, f"http://localhost:{port}", "/.well-known/openid-configuration", "the mock OpenID provider"
+    ) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-        log.close()
 
 
 @pytest.fixture(scope="module")

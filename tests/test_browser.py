@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -67,6 +68,41 @@ def _free_port() -> int:
 
 
 @contextmanager
+def _running(
+    command: Sequence[str],
+    log: IO[bytes],
+    url: str,
+    ready_path: str,
+    what: str,
+    *,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[str]:
+    """Start ``command``, yield ``url`` once ``url + ready_path`` answers 200, stop it afterwards."""
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}{ready_path}", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{what} did not start (exit code {proc.poll()}); see {log.name}")
+            time.sleep(0.2)  # polling interval while waiting for the server, not a fixed wait for a result
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+        log.close()
+
+
+@contextmanager
 def _serve(
     log_dir: Path, rules_dir: Path | None, *, args: Sequence[str] = (), env: Mapping[str, str] | None = None
 ) -> Iterator[str]:
@@ -84,29 +120,8 @@ def _serve(
     log = (log_dir / "server.log").open("wb")
     command = [sys.executable, "-m", "streamlit", "run", "app.py"]
     command += ["--server.port", str(port), "--server.address", "127.0.0.1", *args]
-    proc = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start (exit code {proc.poll()}); see {log.name}")
-            time.sleep(0.5)
+    with _running(command, log, f"http://127.0.0.1:{port}", "/_stcore/health", "streamlit", env=environ) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-        log.close()
 
 
 @pytest.fixture(scope="module")
