@@ -103,3 +103,38 @@ def test_investigational_atmp_traceability_rests_on_ctr_article_51_not_on_the_ma
     assert o.verification == "confirmed" and o.verified_in and "Art 51" in o.verified_in
     assert any(c.source == "reg_536_2014" and c.ref.startswith("Art 51(1)") for c in o.citations)
     assert "not re-read" in o.description
+
+
+# --- Whole rulebook (issue #11 point 3) ---------------------------------------------------------
+#: Issue #11 asks for 85 %. Pass 3 (2026-12-02) reached 98/118 = 83.1 %: the remaining lines need texts
+#: not reachable in primary form yet (Part IV body, Dir 2001/83 Arts 49-50, Annex 1 cover, EMA pages —
+#: docs/rules-notes-part-a.md "Pass 3"). Raise this floor, never lower it, as texts are read.
+WHOLE_RULEBOOK_FLOOR = 0.83
+#: Source kinds that are never law or an authority's own text: a line citing only these cannot be confirmed.
+SECONDARY_KINDS = frozenset({"position_paper", "news", "commentary", "law_firm_note", "trade_press"})
+
+
+def test_whole_rulebook_confirmed_share_stays_above_the_floor(rulebook: Rulebook) -> None:
+    obligations = rulebook.obligations
+    confirmed = sum(o.verification == "confirmed" for o in obligations)
+    assert confirmed / len(obligations) >= WHOLE_RULEBOOK_FLOOR, f"{confirmed}/{len(obligations)}"
+
+
+def test_whole_rulebook_every_confirmed_line_says_where_and_every_other_line_what_would_confirm_it(
+    rulebook: Rulebook,
+) -> None:
+    for o in rulebook.obligations:
+        if o.verification == "confirmed":
+            assert o.verified_in and re.search(r"20\d\d-\d\d-\d\d", o.verified_in), (
+                f"{o.id}: confirmed without where/when"
+            )
+        else:
+            assert o.to_confirm, f"{o.id}: {o.verification} without to_confirm"
+
+
+def test_no_line_is_confirmed_on_secondary_sources_alone(rulebook: Rulebook) -> None:
+    kinds = {s.id: s.kind for s in rulebook.sources}
+    assert SECONDARY_KINDS & set(kinds.values()), "no secondary-kind source in the rulebook: the check below is vacuous"
+    for o in rulebook.obligations:
+        if o.verification == "confirmed":
+            assert o.citations and not all(kinds[c.source] in SECONDARY_KINDS for c in o.citations), o.id
