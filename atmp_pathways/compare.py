@@ -36,22 +36,9 @@ from .exports.outline import (
 )
 from .models import AnswerValue, Rulebook
 from .outcome import Determined, Finding, Outcome, diff_outcomes
-from .present import DISCLAIMER, answer_label, question_text, stamp_rows
+from .present import DISCLAIMER, answer_label, question_text, stamp_rows, state_label
 
 __all__ = ["Comparison", "StateChange", "compare", "comparison_json", "comparison_outline", "state_label"]
-
-STATE_LABELS = {
-    "applies": "Applies now",
-    "applies_from": "Applies from a later date",
-    "horizon": "On the horizon (not yet law)",
-    "not_applicable": "Does not apply",
-    "undetermined": "Waits for an answer",
-}
-
-
-def state_label(state: str) -> str:
-    return STATE_LABELS.get(state, state)
-
 
 @dataclass(frozen=True)
 class StateChange:

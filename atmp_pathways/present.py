@@ -30,6 +30,8 @@ __all__ = [
     "KEPT_NOT_USED",
     "NONE_CHOSEN",
     "SECTIONS",
+    "STATE_LABELS",
+    "TRACK_STATUSES",
     "FindingGroup",
     "actor_label",
     "answer_label",
@@ -47,6 +49,7 @@ __all__ = [
     "question_text",
     "safe_url",
     "stamp_rows",
+    "state_label",
     "status_badge",
     "status_label",
     "timestamp",
@@ -69,6 +72,19 @@ SECTIONS = (
     ("upcoming", "Applies from a later date", "applies_from"),
     ("horizon", "On the horizon (not yet law)", "horizon"),
 )
+STATE_LABELS = {
+    "applies": "Applies now",
+    "applies_from": "Applies from a later date",
+    "horizon": "On the horizon (not yet law)",
+    "not_applicable": "Does not apply",
+    "undetermined": "Waits for an answer",
+    "determination": "Your pathway",
+    "none": "Nothing applies",
+    "reform_proposal_not_law": "Reform proposal (not law)",
+}
+"""A row's or an obligation's state as people read it (the JSON keeps the codes for tools)."""
+TRACK_STATUSES = ("Not started", "In progress", "Done", "Not applicable")
+"""The tracker's Status choices (spreadsheet drop-down, CSV, action tables); the first is the default."""
 
 
 # ---- answers ----------------------------------------------------------------------------------
@@ -145,6 +161,11 @@ def actor_label(book: Rulebook, actor: str) -> str:
 
 def status_label(status: str) -> str:
     return LEGAL_STATUSES.get(status, status)
+
+
+def state_label(state: str) -> str:
+    """``applies_from`` → "Applies from a later date" (unknown codes as they are)."""
+    return STATE_LABELS.get(state, state)
 
 
 def verification_label(verification: str) -> str:

@@ -33,6 +33,7 @@ from atmp_pathways.exports import DISCLAIMER, EXPORTS, export_filename
 from atmp_pathways.exports import pdf as pdf_export
 from atmp_pathways.models import AnswerValue
 from atmp_pathways.outcome import Outcome
+from atmp_pathways.present import safe_url
 
 from .paths import TOY
 
@@ -251,8 +252,8 @@ def test_markdown_has_phase_area_headings_checkboxes_and_links(toy_book: Ruleboo
     md = to_markdown(toy_outcome, toy_book, GENERATED)
     headings = [line for line in md.splitlines() if line.startswith("#")]
     assert headings[:3] == ["# Checklist — Toy widget rules", "## Your pathway", "### Maker size"]  # conclusions first
-    assert headings[3] == "## At a glance"  # the action table, with a When column
-    assert headings[4:8] == [
+    assert headings[3:7] == ["## Actions by phase", "### Making", "### Shipping", "### Future"]  # tables first
+    assert headings[7:11] == [
         "## Applies now",
         "### Making",
         "#### Widgets",
@@ -296,22 +297,38 @@ def test_markdown_neutralises_html_links_and_code(hostile_book: Rulebook, hostil
 def test_csv_is_one_row_per_checklist_item(toy_book: Rulebook, toy_outcome: Outcome) -> None:
     rows = list(csv.DictReader(io.StringIO(to_csv(toy_outcome, toy_book, GENERATED))))
     assert len(rows) == len(toy_outcome.determinations) + _checklist_count(toy_outcome) == 8
-    assert rows[0]["state"] == "determination" and rows[0]["checklist_item"].startswith("Large maker — ")
+    assert rows[0]["state"] == "Your pathway" and rows[0]["checklist_item"].startswith("Large maker — ")
     rows = rows[1:]
     assert [r["checklist_item"] for r in rows[:3]] == ["File the registration form", "Print labels", "Fix labels to every red widget"]  # fmt: skip
     assert {r["ruleset_digest"] for r in rows} == {toy_book.digest}
-    assert {r["state"] for r in rows} == {"applies", "applies_from", "horizon"}
+    assert {r["state"] for r in rows} == {"Applies now", "Applies from a later date", "On the horizon (not yet law)"}
     assert rows[1]["valid_to"] == "2026-12-31" and rows[1]["phase"] == "Making"
 
 
 def test_csv_without_checklist_items_still_carries_the_stamp(toy_book: Rulebook) -> None:
     outcome = evaluate(toy_book, {"uses_widgets": False})
     rows = list(csv.DictReader(io.StringIO(to_csv(outcome, toy_book, GENERATED))))
-    assert [r["state"] for r in rows] == ["determination"] * len(outcome.determinations)
+    assert [r["state"] for r in rows] == ["Your pathway"] * len(outcome.determinations)
     assert all(r["ruleset_version"] == "1.2.3" for r in rows)
     nothing = dataclasses.replace(outcome, determinations=())
     rows = list(csv.DictReader(io.StringIO(to_csv(nothing, toy_book, GENERATED))))
-    assert len(rows) == 1 and rows[0]["state"] == "none" and rows[0]["ruleset_version"] == "1.2.3"
+    assert len(rows) == 1 and rows[0]["state"] == "Nothing applies" and rows[0]["ruleset_version"] == "1.2.3"
+
+
+def test_csv_is_a_tracker_excel_reads_as_utf8(toy_book: Rulebook, toy_outcome: Outcome) -> None:
+    first = toy_outcome.applicable[0]
+    accented = dataclasses.replace(first.citations[0], title="Règlement des widgets — ÄÖÜ ł ő “quoted”")
+    changed = dataclasses.replace(first, citations=(accented, *first.citations[1:]))
+    outcome = dataclasses.replace(toy_outcome, applicable=(changed, *toy_outcome.applicable[1:]))
+    data = to_csv(outcome, toy_book, GENERATED).encode("utf-8")  # what the download button and -o write
+    assert data.startswith(b"\xef\xbb\xbf")  # the BOM: Excel then reads UTF-8, not the legacy code page
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert list(rows[0])[0] == "ruleset_title"  # the BOM is not part of the first header
+    assert any(r["citations"].startswith(accented.title + ", ") for r in rows)
+    assert list(rows[0])[-5:] == ["owner", "status", "due_date", "notes", "disclaimer"]
+    items = [r for r in rows if r["state"] != "Your pathway"]
+    assert {r["status"] for r in items} == {"Not started"}
+    assert {r["owner"] + r["notes"] + r["due_date"] for r in items} == {""}
 
 
 def test_csv_defuses_spreadsheet_formulas(hostile_book: Rulebook, hostile_outcome: Outcome) -> None:
@@ -329,24 +346,84 @@ def test_csv_defuses_spreadsheet_formulas(hostile_book: Rulebook, hostile_outcom
 
 def test_xlsx_checklist_sheet_is_ready_to_fill_in(toy_book: Rulebook, toy_outcome: Outcome) -> None:
     wb = load_workbook(io.BytesIO(to_xlsx(toy_outcome, toy_book, GENERATED)))
-    assert wb.sheetnames == ["Checklist", "Answers", "Not applicable", "About"]  # complete: no "Still undetermined"
+    assert wb.sheetnames == ["Checklist", "Sources", "Answers", "Not applicable", "About"]  # complete: no "Still undetermined"
     ws = wb["Checklist"]
     header = [c.value for c in ws[1]]
     assert header[:6] == ["State", "Phase", "Area", "Obligation ID", "Title", "Checklist item"]
-    assert header[-4:] == ["Owner", "Status", "Due date", "Notes"]
+    most = max(len(f.citations) for f in (*toy_outcome.applicable, *toy_outcome.upcoming, *toy_outcome.horizon))
+    assert header[-4 - most :] == ["Owner", "Status", "Due date", "Notes"] + [f"Source {i}" for i in range(1, most + 1)]
     assert ws.max_row == 1 + len(toy_outcome.determinations) + _checklist_count(toy_outcome)
-    assert ws.auto_filter.ref == f"A1:R{ws.max_row}"
+    assert ws.auto_filter.ref == f"A1:{ws.cell(row=1, column=len(header)).column_letter}{ws.max_row}"
     assert ws.freeze_panes == "A2"
     assert ws.cell(row=2, column=1).alignment.wrap_text
     assert ws.column_dimensions["F"].width == 40
-    link = ws.cell(row=2, column=header.index("Link") + 1)
-    assert link.hyperlink is not None and link.hyperlink.target == "https://example.org/widget-act"
-    assert all(ws.cell(row=r, column=15).value is None for r in range(2, ws.max_row + 1))  # Owner left empty
+    owner = header.index("Owner") + 1
+    assert all(ws.cell(row=r, column=owner).value is None for r in range(2, ws.max_row + 1))  # Owner left empty
     about = {row[0].value: row[1].value for row in wb["About"].iter_rows(min_row=2)}
     assert about["Version"] == "1.2.3" and about["Digest"] == toy_book.digest
     assert about["Generated at"] == STAMP_TEXT and about["Disclaimer"] == DISCLAIMER
     answers = [(r[0].value, r[1].value) for r in wb["Answers"].iter_rows(min_row=2)]
     assert ("Where do you ship widgets?", "Norway, Sweden") in answers
+
+
+def test_xlsx_status_is_a_drop_down_prefilled_not_started(toy_book: Rulebook, toy_outcome: Outcome) -> None:
+    ws = load_workbook(io.BytesIO(to_xlsx(toy_outcome, toy_book, GENERATED)))["Checklist"]
+    header = [c.value for c in ws[1]]
+    status = header.index("Status") + 1
+    obligations = [r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value != "Your pathway"]
+    assert len(obligations) == _checklist_count(toy_outcome)
+    assert {ws.cell(row=r, column=status).value for r in obligations} == {"Not started"}
+    (dv,) = ws.data_validations.dataValidation
+    assert dv.type == "list" and dv.formula1 == '"Not started,In progress,Done,Not applicable"'
+    covered = {f"{ws.cell(row=r, column=status).column_letter}{r}" for r in obligations}
+    assert all(cell in dv.sqref for cell in covered)  # every obligation row's Status cell
+    assert not dv.showDropDown  # (openpyxl's name: True would HIDE the arrow)
+
+
+def test_xlsx_links_every_citation_and_lists_sources(toy_book: Rulebook, rulebook: Rulebook) -> None:
+    """Each row links each of its citations; the Sources sheet has each citation once, linked."""
+    outcome = evaluate(rulebook, _many_citations(rulebook))
+    wb = load_workbook(io.BytesIO(to_xlsx(outcome, rulebook, GENERATED)))
+    ws = wb["Checklist"]
+    header = [c.value for c in ws[1]]
+    first = header.index("Source 1") + 1
+    rows = {ws.cell(row=r, column=4).value: r for r in range(2, ws.max_row + 1)}
+    multi = [f for f in outcome.applicable if len(f.citations) >= 3]
+    assert multi, "the shipped rules have obligations with three or more citations"
+    for f in multi:
+        r = rows[f.id]
+        cells = [ws.cell(row=r, column=first + i) for i in range(len(f.citations))]
+        assert [c.hyperlink.target if c.hyperlink else None for c in cells] == [safe_url(c.url) for c in f.citations]
+    sources = wb["Sources"]
+    assert [c.value for c in sources[1]][:3] == ["Source", "Provision", "Link"]
+    listed = [(r[0].value, r[1].value) for r in sources.iter_rows(min_row=2)]
+    cited = {(c.title, c.reference) for f in outcome.applicable for c in f.citations}
+    assert cited <= set(listed) and len(listed) == len(set(listed))
+    links = [(r[2].hyperlink.target if r[2].hyperlink else None, safe_url(str(r[2].value))) for r in sources.iter_rows(min_row=2)]
+    assert all(target == url is not None for target, url in links)
+
+
+def _many_citations(book: Rulebook) -> dict[str, AnswerValue]:
+    from atmp_pathways import next_question
+
+    out: dict[str, AnswerValue] = {}
+    while (q := next_question(book, out)) is not None:
+        choices = list(book.choices(q))
+        out[q.id] = {"yes_no": True, "one_of": choices[0] if choices else "", "many_of": choices}.get(
+            q.kind, book.meta.as_of
+        )
+    return out
+
+
+def test_exports_show_states_in_words_never_codes(toy_book: Rulebook, toy_outcome: Outcome, tmp_path: Path) -> None:
+    codes = re.compile(r"\b(applies_from|not_applicable|undetermined|reform_proposal_not_law)\b")
+    for fmt in ("csv", "md"):
+        text = _text(fmt, toy_outcome, toy_book, GENERATED)
+        assert not codes.search(text.replace("label_all_widgets", "")), fmt
+    texts = _xlsx_texts(to_xlsx(toy_outcome, toy_book, GENERATED))
+    assert "Applies from a later date" in texts and not [t for t in texts if codes.fullmatch(t) or t == "applies"]
+    assert not codes.search(_docx_text(to_docx(toy_outcome, toy_book, GENERATED)))
+    assert "Applies from a later date" in _flat(_pdf_text(to_pdf(toy_outcome, toy_book, GENERATED), tmp_path))
 
 
 def test_xlsx_stores_hostile_text_as_text_never_formulas(hostile_book: Rulebook, hostile_outcome: Outcome) -> None:
@@ -377,8 +454,8 @@ def test_docx_has_headings_checkboxes_citations_and_stamp(toy_book: Rulebook, to
         ("Heading 1", "Your pathway"),
         ("Heading 2", "Maker size"),
     ]
-    assert headings[3] == ("Heading 1", "At a glance")
-    assert headings[4:8] == [
+    assert headings[3:5] == [("Heading 1", "Actions by phase"), ("Heading 2", "Making")]  # action tables first
+    assert headings[7:11] == [
         ("Heading 1", "Applies now"),
         ("Heading 2", "Making"),
         ("Heading 3", "Widgets"),
@@ -429,6 +506,48 @@ def test_pdf_is_a_pdf_with_embedded_font_and_page_numbers(
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
     assert "☐ File the registration form" in _flat(text)
     assert "Widget Act, Art 4" in text and "https://example.org/widget-act" in text
+
+
+def test_pdf_declares_language_title_bookmarks_and_says_it_is_untagged(
+    toy_book: Rulebook, toy_outcome: Outcome, tmp_path: Path
+) -> None:
+    data = to_pdf(toy_outcome, toy_book, GENERATED)
+    assert re.search(rb"/Lang \(en\)", data) and re.search(rb"/DisplayDocTitle true", data)
+    assert re.search(rb"/Outlines \d+ 0 R", data) and b"/Title (Actions by phase)" in data  # a bookmark
+    # Not tagged: if a structure tree appears, check it covers the text and drop the notice.
+    assert b"/StructTreeRoot" not in data
+    first_page = _flat(_pdf_text(data, tmp_path).split("\f")[0])
+    assert _flat(pdf_export.UNTAGGED) in first_page and "Word (DOCX) or Markdown" in first_page
+
+
+def _phases(book: Rulebook, outcome: Outcome) -> list[str]:
+    from atmp_pathways.present import group_findings
+
+    return [g.phase_title for g in group_findings(book, (*outcome.applicable, *outcome.upcoming, *outcome.horizon))]
+
+
+def test_docx_and_pdf_open_with_an_action_table_per_phase(
+    toy_book: Rulebook, toy_outcome: Outcome, tmp_path: Path
+) -> None:
+    from atmp_pathways.exports.outline import ACTION_COLUMNS
+
+    doc = Document(io.BytesIO(to_docx(toy_outcome, toy_book, GENERATED)))
+    actions = [t for t in doc.tables if tuple(c.text for c in t.rows[0].cells) == ACTION_COLUMNS]
+    assert len(actions) == len(_phases(toy_book, toy_outcome)) == 3
+    assert doc.tables[1] is not None and doc.tables[1]._tbl is actions[0]._tbl  # right after the stamp
+    rows = [[c.text for c in r.cells] for t in actions for r in t.rows[1:]]
+    assert len(rows) == len(toy_outcome.applicable + toy_outcome.upcoming + toy_outcome.horizon)
+    assert {r[-1] for r in rows} == {"Not started"} and {r[-2] for r in rows} == {""}
+    assert actions[0].rows[0]._tr.trPr is not None  # the header row repeats (w:tblHeader)
+    body = list(doc.element.body)
+    applies_now = body.index(next(p._p for p in doc.paragraphs if p.text == "Applies now"))
+    assert body.index(actions[-1]._tbl) < applies_now  # the long text comes after every action table
+    text = _flat(_pdf_text(to_pdf(toy_outcome, toy_book, GENERATED), tmp_path))
+    table_at, long_at = text.index("Actions by phase"), text.index("Applies now")
+    assert table_at < long_at
+    assert text[table_at:long_at].count("Not started") == len(rows)
+    for f in toy_outcome.applicable:
+        assert f.title in text[table_at:long_at]
 
 
 def test_pdf_renders_unicode_and_long_words(hostile_book: Rulebook, hostile_outcome: Outcome, tmp_path: Path) -> None:

@@ -208,6 +208,10 @@ def _downloads(book: Rulebook, outcome: Outcome) -> None:
             key=f"export_{name}",
             icon=":material/download:",
         )
+    st.caption(
+        "Excel and CSV are trackers (Owner, Status, Due date, Notes). For a screen reader use the Word "
+        "or Markdown export — the PDF is not tagged."
+    )
 
 
 def _grouped(book: Rulebook, findings: tuple[Finding, ...], empty: str) -> None:

@@ -93,7 +93,7 @@ class _Body:
             "</w:tblGrid>",
         ]
         for values, bold in ([(headers, True)] if headers else []) + [(r, False) for r in rows]:
-            out.append("<w:tr>")
+            out.append("<w:tr><w:trPr><w:tblHeader/></w:trPr>" if bold else "<w:tr>")  # repeats; read as headers
             out.extend(f"{cell}{_run(v, bold=bold) if v else ''}</w:p></w:tc>" for v in values)
             out.append("</w:tr>")
         out.append("</w:tbl>")

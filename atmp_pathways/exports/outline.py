@@ -11,7 +11,7 @@ CSV, JSON and the spreadsheet. All wording comes from ``atmp_pathways.present``.
 >>> book = load_rulebook("tests/fixtures/toy_rules")
 >>> blocks = outline(evaluate(book, {"uses_widgets": True}), book, None)
 >>> [b.text for b in blocks if isinstance(b, Heading) and b.level == 1]
-['Your pathway', 'At a glance', 'Applies from a later date', 'On the horizon (not yet law)', 'Still undetermined', 'Your answers']
+['Your pathway', 'Actions by phase', 'Applies from a later date', 'On the horizon (not yet law)', 'Still undetermined', 'Your answers']
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ..models import Proposal, Rulebook
-from ..outcome import Determined, Finding, Outcome
+from ..outcome import Determined, Finding, Outcome, ResolvedCitation
 from ..present import (
     DISCLAIMER,
     SECTIONS,
@@ -37,7 +37,9 @@ from ..present import (
     group_findings,
     phase_label,
     question_text,
+    TRACK_STATUSES,
     stamp_rows,
+    state_label,
     status_badge,
     status_label,
     timestamp,
@@ -64,16 +66,20 @@ __all__ = [
     "checklist_rows",
     "determination_heading",
     "settled_by",
+    "source_rows",
     "not_applicable_rows",
     "outline",
     "pathway",
     "pathway_rows",
     "pending_texts",
-    "SUMMARY_COLUMNS",
+    "ACTIONS",
+    "ACTION_COLUMNS",
+    "TRACK_COLUMNS",
+    "action_rows",
+    "checklist_entries",
     "proposal_rows",
     "relevant_proposals",
     "summary",
-    "summary_rows",
     "undetermined_rows",
     "waiting_for",
     "xml_safe",
@@ -147,7 +153,7 @@ class Checklist:
 class Table:
     headers: tuple[str, ...] | None
     rows: tuple[tuple[str, ...], ...]
-    role: Literal["stamp", "details", "answers", "compare", "summary"]
+    role: Literal["stamp", "details", "answers", "compare", "actions"]
 
 
 Block = Heading | Facts | Paragraph | Label | Bullets | Links | Checklist | Table
@@ -213,24 +219,37 @@ def pathway(outcome: Outcome, book: Rulebook) -> list[Block]:
     return out
 
 
-SUMMARY_COLUMNS = ("Obligation", "Phase", "Who", "Status", "Verification", "When")
+ACTION_COLUMNS = ("Obligation", "Who", "When", "Legal status", "Verification", "Owner", "Status")
+"""The action table: what to do, by whom, when; Owner and Status are the tracker's, to fill in."""
 
 
-def summary_rows(book: Rulebook, findings: tuple[Finding, ...]) -> list[tuple[str, str, str, str, str, str]]:
-    """One row per obligation: title · phase · actor · status · verification · when (the action table)."""
+def action_rows(book: Rulebook, findings: tuple[Finding, ...]) -> list[tuple[str, list[tuple[str, ...]]]]:
+    """(phase title, rows) per phase: obligation · who · when · legal status · verification · owner · status."""
     return [
-        (f.title, phase_label(book, f.phase), actor_label(book, f.actor), status_badge(f),
-         verification_label(f.verification), due_label(book, f) or "—")
-        for group in group_findings(book, findings) for _, items in group.areas for f in items
+        (group.phase_title, [
+            (f.title, actor_label(book, f.actor), due_label(book, f) or "—", status_badge(f),
+             verification_label(f.verification), "", TRACK_STATUSES[0])
+            for _, items in group.areas for f in items
+        ])
+        for group in group_findings(book, findings)
     ]  # fmt: skip
 
 
+ACTIONS = "Actions by phase"
+
+
 def summary(outcome: Outcome, book: Rulebook) -> list[Block]:
-    """The action table: every obligation with a checklist, before the long text."""
+    """The action tables, one per phase, before the long text: every obligation with a checklist."""
     findings = outcome.applicable + outcome.upcoming + outcome.horizon
     if not findings:
         return []
-    return [Heading("At a glance", 1), Table(SUMMARY_COLUMNS, tuple(summary_rows(book, findings)), "summary")]
+    out: list[Block] = [
+        Heading(ACTIONS, 1),
+        Paragraph("Owner and Status are yours to fill in; the details of each obligation follow.", tone="note"),
+    ]
+    for phase, rows in action_rows(book, findings):
+        out += [Heading(phase, 2), Table(ACTION_COLUMNS, tuple(rows), "actions")]
+    return out
 
 
 def _finding(book: Rulebook, f: Finding) -> list[Block]:
@@ -349,57 +368,80 @@ def outline(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> 
 
 # ---- rows, for CSV, JSON and the spreadsheet ----------------------------------------------------
 
+TRACK_COLUMNS = ("owner", "status", "due_date", "notes")
+"""The tracker's columns, to fill in: Status starts as "Not started" on every actionable row."""
 CSV_COLUMNS = (
     "ruleset_title", "ruleset_version", "ruleset_digest", "as_of", "generated_at", "state", "phase", "area",
     "obligation_id", "title", "actor", "legal_status", "verification", "valid_from", "valid_to",
-    "checklist_item", "citations", "when", "disclaimer",
+    "checklist_item", "citations", "when", *TRACK_COLUMNS, "disclaimer",
 )  # fmt: skip
 ROW_FIELDS = (*CSV_COLUMNS, "link")
-"""``CSV_COLUMNS`` and the first citation's URL (the spreadsheet makes it a link)."""
+"""``CSV_COLUMNS`` and the first citation's URL."""
 
 
 def checklist_rows(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> list[dict[str, str]]:
     """One dict per checklist item (``ROW_FIELDS`` keys), sections then phase/area order.
 
-    An obligation still undetermined gets one row (``state`` ``undetermined``) whose item
-    is to answer the questions it waits for. With no row at all, one row with ``state``
-    ``none`` keeps the stamp.
+    ``state`` is a label ("Applies from a later date"), never a code. An obligation still
+    undetermined gets one row ("Waits for an answer") whose item is to answer the questions
+    it waits for. With no row at all, one row ("Nothing applies") keeps the stamp.
     """
+    return [row for row, _ in checklist_entries(outcome, book, generated_at)]
+
+
+def checklist_entries(
+    outcome: Outcome, book: Rulebook, generated_at: datetime | None
+) -> list[tuple[dict[str, str], tuple[ResolvedCitation, ...]]]:
+    """``checklist_rows`` with each row's citations (the spreadsheet links every one)."""
     s = outcome.ruleset
     base = {
         "ruleset_title": s.title, "ruleset_version": s.version, "ruleset_digest": s.digest,
         "as_of": outcome.as_of.isoformat(), "generated_at": timestamp(generated_at), "disclaimer": DISCLAIMER,
     }  # fmt: skip
-    rows: list[dict[str, str]] = []
+    rows: list[tuple[dict[str, str], tuple[ResolvedCitation, ...]]] = []
     for d in outcome.determinations:
-        rows.append(base | {
-            "state": "determination", "phase": "Your pathway", "obligation_id": d.key,
+        rows.append((base | {
+            "state": state_label("determination"), "phase": "Your pathway", "obligation_id": d.key,
             "title": determination_heading(d), "legal_status": status_label(d.status),
             "verification": verification_label(d.verification),
             "checklist_item": _conclusion(book, d),
             "citations": "; ".join(f"{citation_text(c)} ({c.url})" for c in d.citations),
             "link": d.citations[0].url if d.citations else "",
-        })  # fmt: skip
+        }, d.citations))  # fmt: skip
     for attr, _, state in SECTIONS:
         for group in group_findings(book, getattr(outcome, attr)):
             for area, findings in group.areas:
                 for f in findings:
                     cites = "; ".join(f"{citation_text(c)} ({c.url})" for c in f.citations)
                     row = base | {
-                        "state": state, "phase": group.phase_title, "area": area, "obligation_id": f.id,
+                        "state": state_label(state), "phase": group.phase_title, "area": area, "obligation_id": f.id,
                         "title": f.title, "actor": actor_label(book, f.actor), "legal_status": status_label(f.status),
                         "verification": verification_label(f.verification), "when": due_label(book, f),
                         "valid_from": f.valid_from.isoformat() if f.valid_from else "",
                         "valid_to": f.valid_to.isoformat() if f.valid_to else "", "citations": cites,
-                        "link": f.citations[0].url if f.citations else "",
+                        "link": f.citations[0].url if f.citations else "", "status": TRACK_STATUSES[0],
                     }  # fmt: skip
-                    rows.extend(row | {"checklist_item": item} for item in f.checklist)
+                    rows.extend((row | {"checklist_item": item}, f.citations) for item in f.checklist)
     for f in outcome.undetermined:
         item = f"Answer: {waiting_for(book, f)}"
-        rows.append(base | {"state": "undetermined", "obligation_id": f.id, "title": f.title, "checklist_item": item})
+        row = {"state": state_label("undetermined"), "obligation_id": f.id, "title": f.title, "checklist_item": item}
+        rows.append((base | row | {"status": TRACK_STATUSES[0]}, ()))
     if not rows:
-        rows.append(base | {"state": "none"})
-    return [{k: row.get(k, "") for k in ROW_FIELDS} for row in rows]
+        rows.append((base | {"state": state_label("none")}, ()))
+    return [({k: row.get(k, "") for k in ROW_FIELDS}, cites) for row, cites in rows]
+
+
+def source_rows(outcome: Outcome) -> list[tuple[ResolvedCitation, tuple[str, ...]]]:
+    """Every citation of the checklist once (source, provision), with the ids citing it, in first-cited order."""
+    cited: dict[tuple[str, str], tuple[ResolvedCitation, list[str]]] = {}
+    keyed = [(d.key, d.citations) for d in outcome.determinations]
+    keyed += [(f.id, f.citations) for f in (*outcome.applicable, *outcome.upcoming, *outcome.horizon)]
+    for ident, citations in keyed:
+        for c in citations:
+            ids = cited.setdefault((c.source, c.reference), (c, []))[1]
+            if ident not in ids:
+                ids.append(ident)
+    return [(c, tuple(ids)) for c, ids in cited.values()]
 
 
 def _conclusion(book: Rulebook, d: Determined) -> str:

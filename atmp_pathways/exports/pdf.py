@@ -2,6 +2,13 @@
 
 Reads the two font files shipped in ``atmp_pathways/fonts/`` (licence next to them).
 
+Accessibility: the PDF declares its language (``/Lang``) and title (shown as the window
+title), and has bookmarks (``/Outlines``) for its sections, phases and areas. It is **not
+tagged**: fpdf2 2.8.9 writes a structure tree only for images and styled section titles
+(each as a ``/Figure``), not for paragraphs, lists, tables or table headers, and text drawn
+with ``FPDF.text`` gets no marked content at all. The first page says so (``UNTAGGED``) and
+points screen-reader users to the Word or Markdown export, as does the app's download area.
+
 Speed (a ~70-page checklist in well under 300 ms): lines are wrapped here from the
 font's glyph widths and written with ``FPDF.text`` — ``cell`` / ``multi_cell`` /
 ``table`` re-measure every fragment several times — and the parsed fonts are kept
@@ -22,13 +29,20 @@ from pathlib import Path
 from fontTools import ttLib  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.prefs import ViewerPreferences
 
 from ..models import Rulebook
 from ..outcome import Outcome
 from ..present import safe_url
 from .outline import Block, Bullets, Checklist, Facts, Heading, Label, Links, Paragraph, Table, outline, xml_safe
 
-__all__ = ["render"]
+__all__ = ["LANGUAGE", "UNTAGGED", "render"]
+
+LANGUAGE = "en"
+UNTAGGED = (
+    "This PDF is not tagged for screen readers (no structure of headings, lists and tables). "
+    "For a screen reader, use the Word (DOCX) or Markdown export of the same checklist."
+)
 
 _log = logging.getLogger(__name__)
 
@@ -284,7 +298,7 @@ _TABLE_WIDTHS: dict[str, tuple[float, ...]] = {
     "details": (60.0, 114.0),
     "answers": (110.0, 64.0),
     "compare": (74.0, 50.0, 50.0),
-    "summary": (52.0, 22.0, 26.0, 22.0, 26.0, 26.0),
+    "actions": (46.0, 22.0, 26.0, 22.0, 22.0, 14.0, 22.0),
 }
 
 
@@ -371,7 +385,12 @@ def render_blocks(blocks: Sequence[Block], title: str, footer: tuple[str, str]) 
 
 
 def _render_blocks(blocks: Sequence[Block], title: str, footer: tuple[str, str]) -> tuple[bytes, list[int]]:
-    """The PDF and the code points its fonts had no glyph for."""
+    """The PDF and the code points its fonts had no glyph for.
+
+    After the title, the stamp and the disclaimer (the first three blocks), the first page
+    says that the PDF is not tagged and which export to use with a screen reader.
+    """
+    blocks = [*blocks[:3], Paragraph(UNTAGGED, lead="Accessibility:", tone="note"), *blocks[3:]]
     pdf = _Checklist(format="A4")
     _add_fonts(pdf)
     out = _Text(pdf)
@@ -380,6 +399,8 @@ def _render_blocks(blocks: Sequence[Block], title: str, footer: tuple[str, str])
     pdf.set_font(FAMILY, "", 7.5)
     pdf.footer_text = _fit(out, footer[0], footer[1], pdf.epw - 27)
     pdf.set_title(title)
+    pdf.set_lang(LANGUAGE)
+    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
     pdf.set_creator("ATMP Pathways")
     pdf.add_page()
     for block in blocks:

@@ -1,7 +1,11 @@
-"""Outcome → XLSX workbook (openpyxl): Checklist (to fill in), Answers, Still undetermined, Not applicable, About.
+"""Outcome → XLSX workbook (openpyxl): Checklist (a tracker to fill in), Sources, Answers,
+Still undetermined, Not applicable, About.
 
-Rows come from ``outline`` (the same content as every other format). Every text cell is
-stored as a string, never a formula.
+Rows come from ``outline`` (the same content as every other format). The Checklist's
+Status cells offer a drop-down (``present.TRACK_STATUSES``, "Not started" filled in);
+each row links every citation it rests on (one "Source n" column per citation), and the
+Sources sheet lists each citation once with its link and the obligations citing it.
+Every text cell is stored as a string, never a formula.
 """
 
 from __future__ import annotations
@@ -9,22 +13,26 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[import-untyped]
 from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from .._defuse import formula_like
 from ..models import Rulebook
 from ..outcome import Outcome
-from ..present import DISCLAIMER, answer_rows, safe_url, stamp_rows
+from ..outcome import ResolvedCitation
+from ..present import DISCLAIMER, TRACK_STATUSES, answer_rows, citation_text, safe_url, stamp_rows, status_label
 from .outline import (
     NOT_LAW,
-    checklist_rows,
+    checklist_entries,
     not_applicable_rows,
     pending_texts,
     proposal_rows,
+    source_rows,
     undetermined_rows,
     xml_safe,
 )
@@ -36,9 +44,10 @@ _CHECKLIST = (
     ("State", "state", 11), ("Phase", "phase", 12), ("Area", "area", 14), ("Obligation ID", "obligation_id", 18),
     ("Title", "title", 30), ("Checklist item", "checklist_item", 40), ("Actor", "actor", 14),
     ("Legal status", "legal_status", 14), ("Verification", "verification", 26), ("When", "when", 22), ("Valid from", "valid_from", 11),
-    ("Valid to", "valid_to", 11), ("Citations", "citations", 40), ("Link", "link", 26),
-    ("Owner", "", 14), ("Status", "", 12), ("Due date", "", 11), ("Notes", "", 24),
+    ("Valid to", "valid_to", 11), ("Owner", "owner", 14), ("Status", "status", 13), ("Due date", "due_date", 11),
+    ("Notes", "notes", 24),
 )  # fmt: skip
+_SOURCE_WIDTH = 36
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _BOLD = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDE5F0")
@@ -74,25 +83,66 @@ def _table(ws: Worksheet, headers: Sequence[tuple[str, int]], rows: Sequence[Seq
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(len(rows), 1) + 1}"
 
 
+def _link(cell: Any, url: str) -> None:
+    """Make a cell a link to ``url`` when it is https (the cell keeps its defused text)."""
+    safe = safe_url(url)
+    if safe is not None:
+        cell.hyperlink = safe
+        cell.font = _LINK
+
+
+def _status_dropdown(ws: Worksheet, col: int, statuses: Sequence[str]) -> None:
+    """A drop-down of ``TRACK_STATUSES`` on every row that has a Status (actionable rows, prefilled)."""
+    choices = ",".join(TRACK_STATUSES)
+    dv = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True, showDropDown=False)
+    dv.promptTitle, dv.prompt = "Status", "Choose: " + ", ".join(TRACK_STATUSES)
+    dv.errorTitle, dv.error, dv.errorStyle = "Status", "Choose one of: " + ", ".join(TRACK_STATUSES), "warning"
+    dv.showInputMessage = dv.showErrorMessage = True
+    letter = get_column_letter(col)
+    for r, status in enumerate(statuses, 2):
+        if status:
+            dv.add(f"{letter}{r}")
+    if dv.sqref:
+        ws.add_data_validation(dv)
+
+
+def _sources(ws: Worksheet, rows: Sequence[tuple[ResolvedCitation, tuple[str, ...]]]) -> None:
+    """One row per citation (source and provision), its link, and the obligations that cite it."""
+    heads = [("Source", 44), ("Provision", 30), ("Link", 40), ("Legal status", 16), ("Last reviewed", 12),
+             ("Cited by", 40)]  # fmt: skip
+    values = [
+        (c.title, c.reference, c.url, status_label(c.source_status),
+         c.last_reviewed.isoformat() if c.last_reviewed else "", "; ".join(ids))
+        for c, ids in rows
+    ]  # fmt: skip
+    _table(ws, heads, values)
+    for r, (c, _) in enumerate(rows, 2):
+        _link(ws.cell(row=r, column=3), c.url)
+
+
 def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = None) -> bytes:
     outcome = xml_safe(outcome)
     wb = Workbook()
     ws = wb.active
     ws.title = "Checklist"
-    rows = checklist_rows(outcome, book, generated_at)
-    _table(ws, [(h, w) for h, _, w in _CHECKLIST], [[row.get(k, "") for _, k, _ in _CHECKLIST] for row in rows])
-    link_col = [k for _, k, _ in _CHECKLIST].index("link") + 1
-    for r, row in enumerate(rows, 2):
-        url = safe_url(row["link"])
-        if url is not None:
-            cell = ws.cell(row=r, column=link_col)
-            cell.hyperlink = url
-            cell.font = _LINK
+    entries = checklist_entries(outcome, book, generated_at)
+    most = max((len(cites) for _, cites in entries), default=0)
+    heads = [(h, w) for h, _, w in _CHECKLIST] + [(f"Source {i}", _SOURCE_WIDTH) for i in range(1, most + 1)]
+    table = [
+        [row.get(k, "") for _, k, _ in _CHECKLIST] + [citation_text(c) for c in cites] + [""] * (most - len(cites))
+        for row, cites in entries
+    ]
+    _table(ws, heads, table)
+    for r, (_, cites) in enumerate(entries, 2):
+        for i, c in enumerate(cites):
+            _link(ws.cell(row=r, column=len(_CHECKLIST) + 1 + i), c.url)
+    _status_dropdown(ws, [k for _, k, _ in _CHECKLIST].index("status") + 1, [row["status"] for row, _ in entries])
     s = outcome.ruleset
     ws.oddFooter.left.text = f"{s.title} v{s.version} · digest {s.digest} · as of {outcome.as_of.isoformat()}"
     ws.oddFooter.right.text = "Page &P of &N"
     ws.page_setup.orientation = "landscape"
 
+    _sources(wb.create_sheet("Sources"), source_rows(outcome))
     _table(wb.create_sheet("Answers"), [("Question", 70), ("Answer", 40)], answer_rows(outcome, book))
     undetermined = undetermined_rows(outcome, book)
     if undetermined:
