@@ -36,9 +36,10 @@ from .exports.outline import (
 )
 from .models import AnswerValue, Rulebook
 from .outcome import Determined, Finding, Outcome, diff_outcomes
-from .present import DISCLAIMER, answer_label, question_text, stamp_rows, state_label
+from .present import DISCLAIMER, RELIEF, answer_label, change_words, question_text, stamp_rows, state_label
 
 __all__ = ["Comparison", "StateChange", "compare", "comparison_json", "comparison_outline", "state_label"]
+
 
 @dataclass(frozen=True)
 class StateChange:
@@ -163,9 +164,9 @@ def comparison_outline(c: Comparison, book: Rulebook, generated_at: datetime | N
             rows.append((heading, conclusion(b), conclusion(a)))
         out.append(Table(("Determination", "Your answers", "Alternative"), tuple(rows), "compare"))
     if c.starts:
-        out += [Heading("Starts applying with the alternative", 1), _titles(c.starts)]
+        out += [Heading("Starts applying with the alternative", 1), _titles(c.starts, starts=True)]
     if c.stops:
-        out += [Heading("Stops applying with the alternative", 1), _titles(c.stops)]
+        out += [Heading("Stops applying with the alternative", 1), _titles(c.stops, starts=False)]
     if c.changes:
         out.append(Heading("Changes state", 1))
         items = tuple(
@@ -178,8 +179,13 @@ def comparison_outline(c: Comparison, book: Rulebook, generated_at: datetime | N
     return out
 
 
-def _titles(findings: tuple[Finding, ...]) -> Bullets:
-    return Bullets(tuple(Item(f"({f.id})", f.title) for f in findings))
+def _titles(findings: tuple[Finding, ...], *, starts: bool) -> Bullets:
+    """Titles and ids; a relief or exemption says so ("relief no longer available")."""
+
+    def text(f: Finding) -> str:
+        return f"({f.id})" + (f" — {RELIEF}: {change_words(f.effect, starts)}" if f.effect == "relief" else "")
+
+    return Bullets(tuple(Item(text(f), f.title) for f in findings))
 
 
 def comparison_json(c: Comparison, book: Rulebook) -> dict[str, Any]:
@@ -191,7 +197,7 @@ def comparison_json(c: Comparison, book: Rulebook) -> dict[str, Any]:
         return {"value": d.value, "value_label": d.value_label, "because": d.because, "pending": list(d.pending)}
 
     def ob(f: Finding) -> dict[str, Any]:
-        return {"id": f.id, "title": f.title}
+        return {"id": f.id, "title": f.title, "effect": f.effect}
 
     return {
         "ruleset": {"title": c.base.ruleset.title, "version": c.base.ruleset.version, "digest": c.base.ruleset.digest},

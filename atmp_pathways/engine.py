@@ -176,6 +176,7 @@ def _finding(
         why_not=why_not,
         why_not_text=why_not_text,
         pending=tuple(pending or ()),
+        effect=t.effect,
     )
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .engine import evaluate, validate_answers
 from .models import AnswerValue, Rulebook
+from .present import change_words
 from .rulediff import RuleDiff, diff_rulebooks
 from .store._values import Revision, summarise_outcome
 
@@ -50,6 +51,8 @@ class ImpactLine:
     before: str | None
     after: str | None
     causes: tuple[str, ...] = ()
+    effect: str = "duty"
+    """``relief`` for an exemption or derogation: its loss reads "relief no longer available"."""
 
     @property
     def key(self) -> str:
@@ -58,7 +61,12 @@ class ImpactLine:
 
     def text(self) -> str:
         """One line for people, e.g. ``\\`x\\` starts: applies (was: does not apply) — because …``."""
-        what = f"`{self.id}` {self.kind}: {_STATE_WORDS.get(self.after, self.after)}"
+        kind = (
+            change_words(self.effect, self.kind == "starts")
+            if self.effect == "relief" and self.kind != "changes"
+            else self.kind
+        )
+        what = f"`{self.id}` {kind}: {_STATE_WORDS.get(self.after, self.after)}"
         if self.before != self.after:
             what += f" (was: {_STATE_WORDS.get(self.before, self.before)})"
         if self.causes:
@@ -231,7 +239,9 @@ def impact_of(
             kind = "changes"
         if kind is not None:
             causes = _causes(b, a, obligation, book, diff, revision.as_of, when)
-            lines.append(ImpactLine(kind, "obligations", fid, title, before, after, causes))
+            rule = book.obligations_by_id.get(obligation)
+            effect = rule.effect if rule is not None else "duty"
+            lines.append(ImpactLine(kind, "obligations", fid, title, before, after, causes, effect))
     old_d = {d["id"]: d for d in revision.outcome.get("determinations", [])}
     new_d = {d["id"]: d for d in now["determinations"]}
     for did in list(new_d) + [k for k in old_d if k not in new_d]:

@@ -29,6 +29,7 @@ __all__ = [
     "KINDS",
     "OPERATORS",
     "KindSpec",
+    "EFFECTS",
     "LEGAL_STATUSES",
     "VERIFICATIONS",
     "AnswerValue",
@@ -69,6 +70,7 @@ LegalStatus = Literal[
     "stakeholder_proposal",
 ]
 Verification = Literal["confirmed", "secondary", "unverified"]
+Effect = Literal["duty", "relief"]
 
 LEGAL_STATUSES: dict[str, str] = {
     "binding_law": "Binding law",
@@ -82,6 +84,11 @@ LEGAL_STATUSES: dict[str, str] = {
 # Statuses of items that are not law yet; a milestone date in the past on one of them is a
 # prompt to re-check it (``check`` warns).
 PENDING_STATUSES = frozenset({"agreed_not_in_force", "proposed"})
+EFFECTS: dict[str, str] = {
+    "duty": "Duty",
+    "relief": "Relief or exemption",
+}
+"""An obligation's effect: a duty to meet, or a relief / exemption / derogation the user may rely on."""
 VERIFICATIONS: dict[str, str] = {
     "confirmed": "Confirmed against the primary text",
     "secondary": "Secondary source only — confirm with the competent authority",
@@ -512,6 +519,10 @@ class Obligation(_Frozen):
     )
     milestones: tuple[Milestone, ...] = Field(
         default=(), description="expected steps (proposed / agreed_not_in_force items); check warns once one is past"
+    )
+    effect: Effect = Field(
+        default="duty",
+        description="duty (default): something to do; relief: an exemption, waiver or derogation the user may rely on — 'What changes' says 'relief no longer available' rather than 'stops applying'",
     )
     checklist: tuple[Text, ...] = Field(min_length=1)
     notes: str | None = Field(default=None, max_length=4000)

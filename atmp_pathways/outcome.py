@@ -119,6 +119,8 @@ class Finding(_Plain):
     why_not_text: str | None = None
     """The same in plain words, for people: "Not for you because you said …"."""
     pending: tuple[str, ...] = ()
+    effect: str = "duty"
+    """``duty`` or ``relief`` (an exemption or derogation to rely on), as the rule says."""
 
 
 @dataclass(frozen=True, slots=True)

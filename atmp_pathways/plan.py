@@ -209,4 +209,5 @@ def _template(book: Rulebook, ob: Obligation, item: str | None, citations: tuple
         details=details,
         notes=ob.notes,
         state="undetermined",
+        effect=ob.effect,
     )

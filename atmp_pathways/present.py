@@ -29,6 +29,7 @@ __all__ = [
     "DISCLAIMER",
     "KEPT_NOT_USED",
     "NONE_CHOSEN",
+    "RELIEF",
     "SECTIONS",
     "STATE_LABELS",
     "TRACK_STATUSES",
@@ -36,6 +37,7 @@ __all__ = [
     "actor_label",
     "answer_label",
     "answer_rows",
+    "change_words",
     "area_label",
     "citation_text",
     "due_label",
@@ -189,6 +191,26 @@ def status_badge(finding: Finding) -> str:
     if finding.status in ("proposed", "agreed_not_in_force"):
         return f"{status_label(finding.status)} — not law"
     return status_label(finding.status)
+
+
+RELIEF = "relief"
+"""The badge of an obligation whose ``effect`` is ``relief`` (an exemption, waiver or derogation)."""
+_CHANGE_WORDS = {
+    ("duty", True): "starts applying",
+    ("duty", False): "stops applying",
+    ("relief", True): "relief becomes available",
+    ("relief", False): "relief no longer available",
+}
+
+
+def change_words(effect: str, starts: bool) -> str:
+    """How a difference reads in "What changes" and comparisons: a duty stops applying, a relief
+    is no longer available (losing a relief adds work; losing a duty removes it).
+
+    >>> change_words("duty", False), change_words("relief", False), change_words("relief", True)
+    ('stops applying', 'relief no longer available', 'relief becomes available')
+    """
+    return _CHANGE_WORDS.get((effect, starts), _CHANGE_WORDS[("duty", starts)])
 
 
 def due_label(book: Rulebook, f: Finding) -> str:

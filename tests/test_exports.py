@@ -346,7 +346,13 @@ def test_csv_defuses_spreadsheet_formulas(hostile_book: Rulebook, hostile_outcom
 
 def test_xlsx_checklist_sheet_is_ready_to_fill_in(toy_book: Rulebook, toy_outcome: Outcome) -> None:
     wb = load_workbook(io.BytesIO(to_xlsx(toy_outcome, toy_book, GENERATED)))
-    assert wb.sheetnames == ["Checklist", "Sources", "Answers", "Not applicable", "About"]  # complete: no "Still undetermined"
+    assert wb.sheetnames == [
+        "Checklist",
+        "Sources",
+        "Answers",
+        "Not applicable",
+        "About",
+    ]  # complete: no "Still undetermined"
     ws = wb["Checklist"]
     header = [c.value for c in ws[1]]
     assert header[:6] == ["State", "Phase", "Area", "Obligation ID", "Title", "Checklist item"]
@@ -399,7 +405,10 @@ def test_xlsx_links_every_citation_and_lists_sources(toy_book: Rulebook, ruleboo
     listed = [(r[0].value, r[1].value) for r in sources.iter_rows(min_row=2)]
     cited = {(c.title, c.reference) for f in outcome.applicable for c in f.citations}
     assert cited <= set(listed) and len(listed) == len(set(listed))
-    links = [(r[2].hyperlink.target if r[2].hyperlink else None, safe_url(str(r[2].value))) for r in sources.iter_rows(min_row=2)]
+    links = [
+        (r[2].hyperlink.target if r[2].hyperlink else None, safe_url(str(r[2].value)))
+        for r in sources.iter_rows(min_row=2)
+    ]
     assert all(target == url is not None for target, url in links)
 
 

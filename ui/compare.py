@@ -14,19 +14,30 @@ from atmp_pathways import Question, Rulebook
 from atmp_pathways.compare import Comparison, compare, conclusion, state_label
 from atmp_pathways.exports.outline import determination_heading
 from atmp_pathways.models import AnswerValue
-from atmp_pathways.outcome import Outcome
-from atmp_pathways.present import answer_label, escape_markdown, question_text
+from atmp_pathways.outcome import Finding, Outcome
+from atmp_pathways.present import RELIEF, answer_label, change_words, escape_markdown, question_text
 from atmp_pathways.wizard import Wizard
 
 from . import state
 
-__all__ = ["render"]
+__all__ = ["relief_note", "render"]
 
 _KINDS = ("yes_no", "one_of", "many_of")  # a date answer has no short list of alternatives
 
 
 def _esc(text: str) -> str:
     return escape_markdown(text, streamlit=True)
+
+
+def relief_note(f: Finding, starts: bool) -> str:
+    """`` :violet-badge[relief] relief no longer available`` for a relief or exemption; "" for a duty.
+
+    "What changes" (dates) and "Compare options" both mark reliefs so that losing one does not
+    read like good news ("stops applying").
+    """
+    if f.effect != "relief":
+        return ""
+    return f" :violet-badge[{RELIEF}] {_esc(change_words(f.effect, starts))}"
 
 
 def _choosable(book: Rulebook, outcome: Outcome) -> list[Question]:
@@ -122,11 +133,13 @@ def _show(book: Rulebook, c: Comparison, mine: str, theirs: str) -> None:
         right.markdown(f"{_esc(determination_heading(d))}: **{_esc(conclusion(after))}**")
     if c.stops:
         left.markdown(
-            "**Applies only with your answer**\n" + "\n".join(f"- :material/remove: {_esc(f.title)}" for f in c.stops)
+            "**Applies only with your answer**\n"
+            + "\n".join(f"- :material/remove: {_esc(f.title)}{relief_note(f, False)}" for f in c.stops)
         )
     if c.starts:
         right.markdown(
-            "**Applies only with the alternative**\n" + "\n".join(f"- :material/add: {_esc(f.title)}" for f in c.starts)
+            "**Applies only with the alternative**\n"
+            + "\n".join(f"- :material/add: {_esc(f.title)}{relief_note(f, True)}" for f in c.starts)
         )
     if c.changes:
         st.markdown(

@@ -331,13 +331,17 @@ def _what_changes(wiz: Wizard, answers: dict[str, AnswerValue], outcome: Outcome
     if diff.added:
         st.markdown(
             f"**Apply on {then}, not on {base}**\n"
-            + "\n".join(f"- :material/add: {escape_markdown(f.title)}{_on(f.valid_from, 'from')}" for f in diff.added)
+            + "\n".join(
+                f"- :material/add: {escape_markdown(f.title)}{compare_panel.relief_note(f, True)}{_on(f.valid_from, 'from')}"
+                for f in diff.added
+            )
         )
     if diff.removed:
         st.markdown(
             f"**Apply on {base}, no longer on {then}**\n"
             + "\n".join(
-                f"- :material/remove: {escape_markdown(f.title)}{_on(f.valid_to, 'until')}" for f in diff.removed
+                f"- :material/remove: {escape_markdown(f.title)}{compare_panel.relief_note(f, False)}{_on(f.valid_to, 'until')}"
+                for f in diff.removed
             )
         )
     st.caption(f"{len(diff.unchanged)} obligation(s) apply on both dates.")

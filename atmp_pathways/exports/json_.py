@@ -39,7 +39,7 @@ def _finding(f: Finding, book: Rulebook) -> dict[str, Any]:
             for c in f.citations
         ],
         "checklist": list(f.checklist), "details": dict(f.details), "notes": f.notes,
-        "because": [r.text for r in f.because],
+        "because": [r.text for r in f.because], "effect": f.effect,
     }  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from ..outcome import Determined, Finding, Outcome, ResolvedCitation
 from ..present import (
     DISCLAIMER,
     SECTIONS,
+    TRACK_STATUSES,
     actor_label,
     answer_rows,
     area_label,
@@ -35,9 +36,7 @@ from ..present import (
     due_label,
     facts,
     group_findings,
-    phase_label,
     question_text,
-    TRACK_STATUSES,
     stamp_rows,
     state_label,
     status_badge,

@@ -23,8 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untype
 
 from .._defuse import formula_like
 from ..models import Rulebook
-from ..outcome import Outcome
-from ..outcome import ResolvedCitation
+from ..outcome import Outcome, ResolvedCitation
 from ..present import DISCLAIMER, TRACK_STATUSES, answer_rows, citation_text, safe_url, stamp_rows, status_label
 from .outline import (
     NOT_LAW,
