@@ -30,7 +30,7 @@ ANSWERS: dict[str, Any] = {"uses_widgets": True, "widget_count_large": False, "w
 
 
 @pytest.fixture(scope="module")
-def relief_book(tmp_path_factory: pytest.TempPathFactory) -> Rulebook:
+def relief_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The toy rules with ``label_red_widgets`` (valid until 2026-12-31) marked as a relief."""
     root = tmp_path_factory.mktemp("relief") / "rules"
     shutil.copytree(TOY, root)
@@ -39,7 +39,12 @@ def relief_book(tmp_path_factory: pytest.TempPathFactory) -> Rulebook:
     start = text.index("- id: label_red_widgets")
     actor = text.index("\n    actor:", start)
     path.write_text(text[:actor] + "\n    effect: relief" + text[actor:], encoding="utf-8")
-    return load_rulebook(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def relief_book(relief_dir: Path) -> Rulebook:
+    return load_rulebook(relief_dir)
 
 
 def test_effect_defaults_to_duty_and_reads_from_the_rule(toy_book: Rulebook, relief_book: Rulebook) -> None:
@@ -102,3 +107,24 @@ def test_shipped_reliefs_are_marked_and_a_lost_11_17_exemption_says_so(rulebook:
     assert [(b.value, a.value) for b, a in c.determinations if a and b] == [("exemption_1117", "full_retesting")]
     md = render_blocks(comparison_outline(c, rulebook, None))
     assert "relief: relief no longer available" in md
+
+
+def test_the_app_s_what_changes_shows_the_relief_badge_and_the_screen_reader_note(
+    relief_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from .paths import ROOT
+    from .test_app import TIMEOUT, _text, _to_results
+
+    monkeypatch.setenv("ATMP_RULES_DIR", str(relief_dir))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    app.run()
+    app.date_input(key="as_of").set_value(date(2026, 6, 1)).run()
+    _to_results(app, {**ANSWERS, "ship_to": []})
+    app.date_input(key="compare_date").set_value(date(2027, 2, 1)).run()
+    assert not app.exception
+    text = _text(app)
+    removed = text.split("Apply on 2026-06-01, no longer on 2027-02-01")[1]
+    assert "Label red widgets :violet-badge[relief] relief no longer available *(until 2026-12-31)*" in removed
+    assert "For a screen reader use the Word or Markdown export — the PDF is not tagged." in text

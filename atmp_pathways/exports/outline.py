@@ -374,8 +374,8 @@ CSV_COLUMNS = (
     "obligation_id", "title", "actor", "legal_status", "verification", "valid_from", "valid_to",
     "checklist_item", "citations", "when", *TRACK_COLUMNS, "disclaimer",
 )  # fmt: skip
-ROW_FIELDS = (*CSV_COLUMNS, "link")
-"""``CSV_COLUMNS`` and the first citation's URL."""
+ROW_FIELDS = CSV_COLUMNS
+"""The keys of a ``checklist_rows`` row (each row's citations come with ``checklist_entries``)."""
 
 
 def checklist_rows(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> list[dict[str, str]]:
@@ -405,7 +405,6 @@ def checklist_entries(
             "verification": verification_label(d.verification),
             "checklist_item": _conclusion(book, d),
             "citations": "; ".join(f"{citation_text(c)} ({c.url})" for c in d.citations),
-            "link": d.citations[0].url if d.citations else "",
         }, d.citations))  # fmt: skip
     for attr, _, state in SECTIONS:
         for group in group_findings(book, getattr(outcome, attr)):
@@ -418,7 +417,7 @@ def checklist_entries(
                         "verification": verification_label(f.verification), "when": due_label(book, f),
                         "valid_from": f.valid_from.isoformat() if f.valid_from else "",
                         "valid_to": f.valid_to.isoformat() if f.valid_to else "", "citations": cites,
-                        "link": f.citations[0].url if f.citations else "", "status": TRACK_STATUSES[0],
+                        "status": TRACK_STATUSES[0],
                     }  # fmt: skip
                     rows.extend((row | {"checklist_item": item}, f.citations) for item in f.checklist)
     for f in outcome.undetermined:

@@ -38,7 +38,7 @@ from .outline import (
 
 __all__ = ["render"]
 
-# (header, checklist_rows key or "" for a column to fill in, width)
+# (header, checklist_rows key, width); the "Source n" columns follow, one per citation
 _CHECKLIST = (
     ("State", "state", 11), ("Phase", "phase", 12), ("Area", "area", 14), ("Obligation ID", "obligation_id", 18),
     ("Title", "title", 30), ("Checklist item", "checklist_item", 40), ("Actor", "actor", 14),
