@@ -251,9 +251,11 @@ def test_json_lists_pending_questions_in_asking_order(toy_book: Rulebook) -> Non
 def test_markdown_has_phase_area_headings_checkboxes_and_links(toy_book: Rulebook, toy_outcome: Outcome) -> None:
     md = to_markdown(toy_outcome, toy_book, GENERATED)
     headings = [line for line in md.splitlines() if line.startswith("#")]
-    assert headings[:3] == ["# Checklist — Toy widget rules", "## Your pathway", "### Maker size"]  # conclusions first
-    assert headings[3:7] == ["## Actions by phase", "### Making", "### Shipping", "### Future"]  # tables first
-    assert headings[7:11] == [
+    assert headings[:2] == ["# Checklist — Toy widget rules", "## Your pathway"]  # conclusions first, in brief
+    assert "| Maker size | Large maker | Confirmed against the primary text |" in md
+    assert headings[2:6] == ["## Actions by phase", "### Making", "### Shipping", "### Future"]  # then the tables
+    assert headings[6:8] == ["## Your pathway: why", "### Maker size"]  # then the long text
+    assert headings[8:12] == [
         "## Applies now",
         "### Making",
         "#### Widgets",
@@ -458,13 +460,14 @@ def test_xlsx_and_docx_drop_xml_control_characters(toy_book: Rulebook, toy_outco
 def test_docx_has_headings_checkboxes_citations_and_stamp(toy_book: Rulebook, toy_outcome: Outcome) -> None:
     doc = Document(io.BytesIO(to_docx(toy_outcome, toy_book, GENERATED)))
     headings = [(p.style.name, p.text) for p in doc.paragraphs if p.style is not None and p.style.name.startswith(("Heading", "Title"))]  # fmt: skip
-    assert headings[:3] == [
+    assert headings[:4] == [
         ("Title", "Checklist — Toy widget rules"),
-        ("Heading 1", "Your pathway"),
-        ("Heading 2", "Maker size"),
+        ("Heading 1", "Your pathway"),  # in brief (a table)
+        ("Heading 1", "Actions by phase"),  # then the action tables
+        ("Heading 2", "Making"),
     ]
-    assert headings[3:5] == [("Heading 1", "Actions by phase"), ("Heading 2", "Making")]  # action tables first
-    assert headings[7:11] == [
+    assert headings[6:8] == [("Heading 1", "Your pathway: why"), ("Heading 2", "Maker size")]
+    assert headings[8:12] == [
         ("Heading 1", "Applies now"),
         ("Heading 2", "Making"),
         ("Heading 3", "Widgets"),
@@ -543,7 +546,8 @@ def test_docx_and_pdf_open_with_an_action_table_per_phase(
     doc = Document(io.BytesIO(to_docx(toy_outcome, toy_book, GENERATED)))
     actions = [t for t in doc.tables if tuple(c.text for c in t.rows[0].cells) == ACTION_COLUMNS]
     assert len(actions) == len(_phases(toy_book, toy_outcome)) == 3
-    assert doc.tables[1] is not None and doc.tables[1]._tbl is actions[0]._tbl  # right after the stamp
+    assert [c.text for c in doc.tables[1].rows[0].cells] == ["Determination", "Conclusion", "Verification"]
+    assert doc.tables[2]._tbl is actions[0]._tbl  # right after the stamp and "Your pathway" in brief
     rows = [[c.text for c in r.cells] for t in actions for r in t.rows[1:]]
     assert len(rows) == len(toy_outcome.applicable + toy_outcome.upcoming + toy_outcome.horizon)
     assert {r[-1] for r in rows} == {"Not started"} and {r[-2] for r in rows} == {""}

@@ -1,6 +1,7 @@
 """What every export says, once: an outcome as format-neutral blocks, and as rows for tables.
 
-``outline`` walks stamp → disclaimer → your pathway → at a glance → sections → phases → areas → obligations →
+``outline`` walks stamp → disclaimer → your pathway (in brief) → action tables per phase → your pathway
+(why) → sections → phases → areas → obligations →
 still undetermined → does not apply → answers, and returns a flat list of blocks;
 the Markdown, Word and PDF renderers only draw them. ``checklist_rows``,
 ``undetermined_rows`` and ``not_applicable_rows`` are the same content as rows, for
@@ -11,7 +12,7 @@ CSV, JSON and the spreadsheet. All wording comes from ``atmp_pathways.present``.
 >>> book = load_rulebook("tests/fixtures/toy_rules")
 >>> blocks = outline(evaluate(book, {"uses_widgets": True}), book, None)
 >>> [b.text for b in blocks if isinstance(b, Heading) and b.level == 1]
-['Your pathway', 'Actions by phase', 'Applies from a later date', 'On the horizon (not yet law)', 'Still undetermined', 'Your answers']
+['Your pathway', 'Actions by phase', 'Your pathway: why', 'Applies from a later date', 'On the horizon (not yet law)', 'Still undetermined', 'Your answers']
 """
 
 from __future__ import annotations
@@ -68,7 +69,10 @@ __all__ = [
     "source_rows",
     "not_applicable_rows",
     "outline",
+    "PATHWAY_COLUMNS",
+    "PATHWAY_DETAILS",
     "pathway",
+    "pathway_details",
     "pathway_rows",
     "pending_texts",
     "ACTIONS",
@@ -152,7 +156,7 @@ class Checklist:
 class Table:
     headers: tuple[str, ...] | None
     rows: tuple[tuple[str, ...], ...]
-    role: Literal["stamp", "details", "answers", "compare", "actions"]
+    role: Literal["stamp", "details", "answers", "compare", "actions", "pathway"]
 
 
 Block = Heading | Facts | Paragraph | Label | Bullets | Links | Checklist | Table
@@ -208,11 +212,27 @@ def by_area(book: Rulebook, findings: tuple[Finding, ...]) -> list[tuple[str, tu
     return [(a, tuple(fs)) for a, fs in groups.items()]
 
 
+PATHWAY_COLUMNS = ("Determination", "Conclusion", "Verification")
+PATHWAY_DETAILS = "Your pathway: why"
+
+
 def pathway(outcome: Outcome, book: Rulebook) -> list[Block]:
-    """ "Your pathway": what the rules conclude from the answers, before any obligation."""
+    """ "Your pathway" in brief: what the rules conclude from the answers, one row each (the
+    reasons follow the action tables, under ``PATHWAY_DETAILS``)."""
     if not outcome.determinations:
         return []
-    out: list[Block] = [Heading("Your pathway", 1)]
+    rows = tuple(
+        (determination_heading(d), d.value_label or UNDETERMINED, verification_label(d.verification))
+        for d in outcome.determinations
+    )
+    return [Heading("Your pathway", 1), Table(PATHWAY_COLUMNS, rows, "pathway")]
+
+
+def pathway_details(outcome: Outcome, book: Rulebook) -> list[Block]:
+    """Each conclusion with its meaning, reasons and sources."""
+    if not outcome.determinations:
+        return []
+    out: list[Block] = [Heading(PATHWAY_DETAILS, 1)]
     for d in outcome.determinations:
         out += _determined(book, d)
     return out
@@ -332,8 +352,9 @@ def outline(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> 
     if not outcome.complete:
         text = f"{len(outcome.pending_questions)} question(s) still open."
         out.append(Paragraph(text, lead="Interview incomplete:", tone="warning"))
-    out += pathway(outcome, book)
+    out += pathway(outcome, book)  # in brief, then the action tables, then the long text
     out += summary(outcome, book)
+    out += pathway_details(outcome, book)
     for attr, heading, _ in SECTIONS:
         findings: tuple[Finding, ...] = getattr(outcome, attr)
         if not findings:

@@ -299,6 +299,7 @@ _TABLE_WIDTHS: dict[str, tuple[float, ...]] = {
     "answers": (110.0, 64.0),
     "compare": (74.0, 50.0, 50.0),
     "actions": (46.0, 22.0, 26.0, 22.0, 22.0, 14.0, 22.0),
+    "pathway": (62.0, 62.0, 50.0),
 }
 
 
