@@ -25,6 +25,7 @@ from .models import (
     Determination,
     Obligation,
     Question,
+    Retired,
     Rulebook,
     RulebookMeta,
     Source,
@@ -174,6 +175,8 @@ def check_references(
             out.unknown(meta_file, ("phase_milestones", phase), "milestone", milestone, meta.milestones, hint)
     for fd, i, q in defs.questions:
         ctx.question(fd, ("questions", i), q)
+    for old, retired in meta.retired_questions.items():
+        ctx.retired(meta_file, ("retired_questions", old), old, retired)
     for fd, i, o in defs.obligations:
         ctx.obligation(fd, ("obligations", i), o)
     for fd, path, s in defs.sources:
@@ -183,6 +186,7 @@ def check_references(
     tested: list[tuple[FileData[Any], LinePath, Condition]] = [
         (fd, ("questions", i, "when"), q.when) for fd, i, q in defs.questions if q.when is not None
     ]
+    tested += [(fd, ("questions", i, "prefill", "when"), q.prefill.when) for fd, i, q in defs.questions if q.prefill]
     for fd, i, o in defs.obligations:
         tested += [(fd, ("obligations", i, k), c) for k, c in (("when", o.when), ("unless", o.unless)) if c]
     check_determinations(defs.determinations, tested, defs.q_by_id, ctx.choices_of, ctx.table_by_id, ctx.citations, out)
@@ -257,6 +261,36 @@ class _Context:
             )
         if q.when is not None:
             self.condition(fd, q.when, (*path, "when"))
+        if q.prefill is not None:
+            self.prefill(fd, (*path, "prefill"), q)
+
+    def retired(self, fd: FileData[Any], path: LinePath, old: str, retired: Retired) -> None:
+        """A retired id is not a live question; where its answer moved exists and has the choice."""
+        if old in self.q_by_id:
+            self.out.add(fd, path, f"'{old}' is retired but still defined as a question", "remove one of the two")
+        if retired.moved_to is None or retired.choice is None:
+            return
+        target = self.q_by_id.get(retired.moved_to)
+        if target is None:
+            self.out.unknown(fd, (*path, "moved_to"), "question", retired.moved_to, self.q_by_id)
+            return
+        if target.kind not in ("one_of", "many_of"):
+            self.out.add(fd, (*path, "moved_to"), f"'{target.id}' is a {target.kind} question", "move a yes/no answer into a one_of or many_of question")
+            return
+        choices = self.choices_of(target) or {}
+        if retired.choice not in choices:
+            hint = did_you_mean(retired.choice, choices) or f"choices are: {', '.join(list(choices)[:12])}"
+            self.out.add(fd, (*path, "choice"), f"'{retired.choice}' is not a choice of question '{target.id}'", hint, code="unknown_choice", ref=retired.choice)
+
+    def prefill(self, fd: FileData[Any], path: LinePath, q: Question) -> None:
+        """A prefill's condition refers to known questions, and its value fits the question."""
+        assert q.prefill is not None
+        self.condition(fd, q.prefill.when, (*path, "when"))
+        choices = self.choices_of(q)
+        value = KINDS[q.kind].coerce(list(q.prefill.value) if isinstance(q.prefill.value, tuple) else q.prefill.value)
+        for problem in KINDS[q.kind].validate(q.id, value, choices or {}):
+            hint = f"choices are: {', '.join(list(choices)[:12])}" if choices else f"give a value a {q.kind} answer takes"
+            self.out.add(fd, (*path, "value"), f"prefill value does not fit: {problem}", hint, code="unknown_choice")
 
     def obligation(self, fd: FileData[Any], path: LinePath, o: Obligation) -> None:
         self.citations(fd, (*path, "citations"), o.citations)

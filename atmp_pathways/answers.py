@@ -40,6 +40,7 @@ __all__ = [
     "decode_answers",
     "dump_answers",
     "encode_answers",
+    "migrate_answers",
     "parse_answers",
 ]
 
@@ -85,11 +86,49 @@ def parse_answers(book: Rulebook, raw: bytes, name: str = "answers file", limit:
                 f"these rules are {book.meta.version}."
             )
         data = data["answers"]
+    data, moved = migrate_answers(book, {str(k): v for k, v in data.items()})
+    warnings += moved
     answers = {str(k): _coerce(book, str(k), v) for k, v in data.items()}
     problems = validate_answers(book, answers, limit)
     if problems:
         raise AnswersError([f"{name}: {p}" for p in problems])
     return AnswersFile(answers, as_of, warnings)
+
+
+def migrate_answers(book: Rulebook, data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Answers to retired question ids (``rulebook.yaml`` ``retired_questions``) → today's ids.
+
+    Returns the answers without the retired ids (their yes/no answers moved where the
+    rulebook says, unless the file answers that question itself) and one sentence per
+    retired id for the user. Pure; ids that are not retired pass unchanged.
+    """
+    retired = book.meta.retired_questions
+    out = {k: v for k, v in data.items() if k not in retired or k in book.questions_by_id}
+    given = set(out)
+    notes: list[str] = []
+    for old, value in data.items():
+        rule = retired.get(old)
+        if rule is None or old in book.questions_by_id:
+            continue
+        note = f"The question '{old}' is no longer asked: {rule.because}"
+        target = book.questions_by_id.get(rule.moved_to or "")
+        if target is None or rule.choice is None:
+            notes.append(note + " Your answer to it was dropped.")
+            continue
+        if target.id in given:
+            notes.append(note + f" Your answer to “{target.text}” is kept.")
+            continue
+        if target.kind == "many_of" and isinstance(value, bool):
+            ticked = out.setdefault(target.id, [])
+            if value and rule.choice not in ticked:
+                ticked.append(rule.choice)
+            notes.append(note + f" Your answer was carried over to “{target.text}” — check it on the review screen.")
+        elif target.kind == "one_of" and value is True:
+            out[target.id] = rule.choice
+            notes.append(note + f" Your answer was carried over to “{target.text}”.")
+        else:
+            notes.append(note + f" It is asked again as “{target.text}”.")
+    return out, notes
 
 
 def _coerce(book: Rulebook, qid: str, value: Any) -> Any:

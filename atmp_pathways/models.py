@@ -44,9 +44,11 @@ __all__ = [
     "ForEach",
     "Milestone",
     "Obligation",
+    "Prefill",
     "Proposal",
     "ProposalsFile",
     "Question",
+    "Retired",
     "Rulebook",
     "RulebookMeta",
     "Source",
@@ -452,6 +454,18 @@ class Source(_Frozen):
     notes: str | None = Field(default=None, max_length=2000)
 
 
+class Prefill(_Frozen):
+    """A value the wizard pre-selects when ``when`` holds; the user still confirms it (Next).
+
+    Never an answer by itself: nothing is stored until the user confirms, and a stored
+    answer always wins. ``because`` is the one line the question shows under the widget.
+    """
+
+    value: bool | str | tuple[str, ...]
+    when: Condition
+    because: Text
+
+
 class Question(_Frozen):
     id: Id
     text: Text
@@ -460,6 +474,9 @@ class Question(_Frozen):
     choices: Frozen[str, Text] | None = None
     choices_from: Id | None = Field(default=None, description="id of a shared list in rules/data/")
     when: Condition | None = None
+    prefill: Prefill | None = Field(
+        default=None, description="a value to pre-select (the user still confirms it) when its condition holds"
+    )
     citations: tuple[Citation, ...] = Field(min_length=1)
 
     @field_validator("help")
@@ -681,6 +698,25 @@ class DataTable(_Frozen):
     row_citations: Frozen[str, tuple[Citation, ...]] = Field(default_factory=FrozenDict)
 
 
+class Retired(_Frozen):
+    """A question id the rulebook no longer asks, for reading older answers files.
+
+    ``because``: one line the user reads. ``moved_to`` + ``choice``: the yes/no answer now
+    lives in that one_of/many_of question — yes becomes ``choice`` (a many_of answer gathers
+    the choices of every retired id moved into it; a one_of with a "no" is asked again).
+    """
+
+    because: Text
+    moved_to: Id | None = None
+    choice: Id | None = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> Retired:
+        if (self.moved_to is None) != (self.choice is None):
+            raise ValueError("give both 'moved_to' and 'choice', or neither")
+        return self
+
+
 class RulebookMeta(_Frozen):
     title: Text
     version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
@@ -700,6 +736,10 @@ class RulebookMeta(_Frozen):
     )
     review_max_age_days: int | None = Field(
         default=None, ge=1, description="check warns when a source's last_reviewed is older than this many days"
+    )
+    retired_questions: Frozen[Id, Retired] = Field(
+        default_factory=dict,
+        description="question ids no longer asked → why, and where their answer moved (older answers files still load)",
     )
 
 

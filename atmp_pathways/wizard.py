@@ -28,12 +28,13 @@ from datetime import date
 from typing import Any
 
 from .engine import evaluate, pending_questions
-from .models import AnswerValue, Question, Rulebook
+from .logic import evaluate_condition, resolve
+from .models import KINDS, AnswerValue, Prefill, Question, Rulebook
 from .outcome import Outcome
 from .present import answer_label, question_text
 from .progress import JourneyCounter
 
-__all__ = ["Progress", "ReviewRow", "Wizard", "WizardState", "needs_confirmation", "review_rows"]
+__all__ = ["Progress", "ReviewRow", "Wizard", "WizardState", "needs_confirmation", "prefill", "review_rows"]
 
 _TRIE_NODES = 50_000  # then start afresh (a node is small; misses only cost time)
 _FULL_ENTRIES = 512  # pending questions for whole answer sets that are not a plain path
@@ -222,6 +223,27 @@ def review_rows(book: Rulebook, answers: Mapping[str, AnswerValue], outcome: Out
         ReviewRow(qid, question_text(book, qid), answer_label(book, qid, answers[qid]), qid not in ignored)
         for qid in sorted(answers, key=lambda q: rank.get(q, len(rank)))
     ]
+
+
+def prefill(book: Rulebook, question: Question, answers: Mapping[str, AnswerValue]) -> tuple[AnswerValue, Prefill] | None:
+    """The value to pre-select for ``question`` and why, or None (pure: stores nothing).
+
+    None when the question is answered (a stored answer always wins), has no ``prefill``,
+    or its condition does not hold (yet) on ``answers``.
+
+    >>> from atmp_pathways.loader import load_rulebook
+    >>> book = load_rulebook("tests/fixtures/toy_rules")
+    >>> prefill(book, book.questions_by_id["uses_widgets"], {}) is None  # it has no prefill
+    True
+    """
+    rule = question.prefill
+    if rule is None or question.id in answers:
+        return None
+    if evaluate_condition(rule.when, resolve(book, answers)) is not True:
+        return None
+    raw = list(rule.value) if isinstance(rule.value, tuple) else rule.value
+    value = KINDS[question.kind].coerce(raw)
+    return value, rule  # type: ignore[return-value]  # checked at load to fit the kind
 
 
 def needs_confirmation(answers: Mapping[str, AnswerValue]) -> bool:

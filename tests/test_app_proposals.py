@@ -21,11 +21,10 @@ GMO_TRIAL = {  # journey 1 of tests/scenarios/journeys_a.yaml: a complete interv
     "electronic_gmp_records": True,
     "ai_in_gmp": False,
     "biological_raw_materials": True,
-    "ct_hospital_manufactures_imp": False,
+    "ct_imp_manufacturer": "contract_manufacturer",
     "contains_gmo": True,
     "gmo_product_form": "in_vivo_aav",
     "trial_member_states": ["DE", "FR", "NL", "ES"],
-    "covid19_product": False,
     "gmo_part_b_consents": True,
     "poc_decentralised": False,
 }

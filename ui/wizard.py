@@ -15,7 +15,7 @@ from atmp_pathways.answers import MAX_ANSWERS_BYTES, dump_answers
 from atmp_pathways.models import AnswerValue
 from atmp_pathways.present import KEPT_NOT_USED, answer_label, markdown_link
 from atmp_pathways.present import escape_markdown as _escape
-from atmp_pathways.wizard import Wizard, WizardState, needs_confirmation, review_rows
+from atmp_pathways.wizard import Wizard, WizardState, needs_confirmation, prefill, review_rows
 
 from . import results, state
 
@@ -187,7 +187,11 @@ def _question(wiz: Wizard, question: Question, derived: WizardState) -> None:
     st.caption(escape_markdown(book.topic_titles.get(book.topic_of.get(question.id, ""), "")))
     label = escape_markdown(question.text)
     st.title(label)  # the page's main heading (h1); the widget keeps the same label for screen readers
-    WIDGETS[question.kind](book, question, label, state.widget_key(question.id), stored)
+    suggested = prefill(book, question, state.answers()) if stored is None else None
+    shown = suggested[0] if suggested is not None else stored
+    WIDGETS[question.kind](book, question, label, state.widget_key(question.id), shown)
+    if suggested is not None:  # pre-selected, not stored: Next confirms it
+        st.caption("Pre-selected: " + escape_markdown(suggested[1].because))
     st.caption(escape_markdown(question.help))
     with st.expander("Why we ask: legal source"):
         st.markdown(_sources(book, question))
