@@ -275,12 +275,24 @@ class _Context:
             self.out.unknown(fd, (*path, "moved_to"), "question", retired.moved_to, self.q_by_id)
             return
         if target.kind not in ("one_of", "many_of"):
-            self.out.add(fd, (*path, "moved_to"), f"'{target.id}' is a {target.kind} question", "move a yes/no answer into a one_of or many_of question")
+            self.out.add(
+                fd,
+                (*path, "moved_to"),
+                f"'{target.id}' is a {target.kind} question",
+                "move a yes/no answer into a one_of or many_of question",
+            )
             return
         choices = self.choices_of(target) or {}
         if retired.choice not in choices:
             hint = did_you_mean(retired.choice, choices) or f"choices are: {', '.join(list(choices)[:12])}"
-            self.out.add(fd, (*path, "choice"), f"'{retired.choice}' is not a choice of question '{target.id}'", hint, code="unknown_choice", ref=retired.choice)
+            self.out.add(
+                fd,
+                (*path, "choice"),
+                f"'{retired.choice}' is not a choice of question '{target.id}'",
+                hint,
+                code="unknown_choice",
+                ref=retired.choice,
+            )
 
     def prefill(self, fd: FileData[Any], path: LinePath, q: Question) -> None:
         """A prefill's condition refers to known questions, and its value fits the question."""
@@ -289,7 +301,9 @@ class _Context:
         choices = self.choices_of(q)
         value = KINDS[q.kind].coerce(list(q.prefill.value) if isinstance(q.prefill.value, tuple) else q.prefill.value)
         for problem in KINDS[q.kind].validate(q.id, value, choices or {}):
-            hint = f"choices are: {', '.join(list(choices)[:12])}" if choices else f"give a value a {q.kind} answer takes"
+            hint = (
+                f"choices are: {', '.join(list(choices)[:12])}" if choices else f"give a value a {q.kind} answer takes"
+            )
             self.out.add(fd, (*path, "value"), f"prefill value does not fit: {problem}", hint, code="unknown_choice")
 
     def obligation(self, fd: FileData[Any], path: LinePath, o: Obligation) -> None:

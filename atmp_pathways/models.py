@@ -708,7 +708,7 @@ class Retired(_Frozen):
 
     because: Text
     moved_to: Id | None = None
-    choice: Id | None = None
+    choice: Annotated[str, Field(min_length=1, max_length=80)] | None = None
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> Retired:

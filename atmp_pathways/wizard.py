@@ -225,7 +225,9 @@ def review_rows(book: Rulebook, answers: Mapping[str, AnswerValue], outcome: Out
     ]
 
 
-def prefill(book: Rulebook, question: Question, answers: Mapping[str, AnswerValue]) -> tuple[AnswerValue, Prefill] | None:
+def prefill(
+    book: Rulebook, question: Question, answers: Mapping[str, AnswerValue]
+) -> tuple[AnswerValue, Prefill] | None:
     """The value to pre-select for ``question`` and why, or None (pure: stores nothing).
 
     None when the question is answered (a stored answer always wins), has no ``prefill``,
