@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from .answers import migrate_answers
 from .engine import evaluate, validate_answers
 from .models import AnswerValue, Rulebook
 from .present import change_words
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from .store._store import Store
     from .store._values import AssessmentSummary
 
-__all__ = ["AssessmentImpact", "ImpactLine", "impact", "impact_of", "impact_markdown", "impact_json"]
+__all__ = ["AssessmentImpact", "ImpactLine", "impact", "impact_json", "impact_markdown", "impact_of", "usable_answers"]
 
 LineKind = Literal["starts", "stops", "changes"]
 _LIVE = ("applies", "applies_from", "horizon")
@@ -133,12 +134,18 @@ def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def _usable_answers(book: Rulebook, answers: Mapping[str, AnswerValue]) -> tuple[dict[str, AnswerValue], list[str]]:
-    """Answers the current rules accept; the rest are reported (a question removed, a choice gone)."""
-    kept = {k: v for k, v in answers.items() if k in book.questions_by_id}
+def usable_answers(book: Rulebook, answers: Mapping[str, AnswerValue]) -> tuple[dict[str, AnswerValue], list[str]]:
+    """Answers the current rules accept; the rest are reported (a question removed, a choice gone).
+
+    Answers to retired question ids move where ``retired_questions`` says first
+    (``answers.migrate_answers``); only what could not move is reported.
+    """
+    moved, _ = migrate_answers(book, answers)
+    kept = {k: v for k, v in moved.items() if k in book.questions_by_id}
     if validate_answers(book, kept):
         kept = {k: v for k, v in kept.items() if not validate_answers(book, {k: v})}
-    return kept, sorted(set(answers) - set(kept))
+    carried = {old for old, r in book.meta.retired_questions.items() if old in answers and r.moved_to in kept}
+    return kept, sorted(set(answers) - set(kept) - carried)
 
 
 def _causes(
@@ -218,7 +225,7 @@ def impact_of(
         return base  # same rules, same answers, same date: the same outcome
     if diff is None and old_book is not None:
         diff = diff_rulebooks(old_book, book)
-    answers, dropped = _usable_answers(book, revision.answers)
+    answers, dropped = usable_answers(book, revision.answers)
     now = summarise_outcome(evaluate(book, answers, when))
     old = {o["id"]: o for o in revision.outcome.get("obligations", [])}
     new = {o["id"]: o for o in now["obligations"]}

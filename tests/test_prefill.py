@@ -194,3 +194,26 @@ def test_app_preselects_the_prefill_and_stores_it_only_on_next(monkeypatch: pyte
     colour = at.radio(key="q_widget_colour")
     assert colour.value is None  # its condition (many widgets) is false: nothing pre-selected
     assert not any("Pre-selected" in str(c.value) for c in at.caption)
+
+
+def test_app_takes_an_empty_many_of_selection_as_the_answer_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The six hospital-exemption conditions are one many_of: ticking none must be answerable."""
+    monkeypatch.setenv("ATMP_RULES_DIR", str(TOY))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.button(key="start").click().run()
+    for key, value in (("q_uses_widgets", True), ("q_widget_count_large", True), ("q_widget_colour", "red")):
+        at.radio(key=key).set_value(value)
+        at.button(key="next").click().run()
+    at.multiselect(key="q_ship_to").set_value([])
+    at.button(key="next").click().run()
+    assert not at.exception
+    assert at.session_state["answers"]["ship_to"] == []
+    assert not any("Choose an answer first" in str(w.value) for w in at.warning)
+
+
+def test_saved_assessments_move_retired_answers_and_report_only_what_could_not_move(book: Rulebook) -> None:
+    from atmp_pathways.impact import usable_answers
+
+    kept, dropped = usable_answers(book, {"uses_widgets": True, "old_norway": True, "gone": True, "old_red": False})
+    assert kept == {"uses_widgets": True, "ship_to": ["NO"]}
+    assert dropped == ["gone", "old_red"]  # old_red: a "no" cannot become a colour, so it is asked again

@@ -19,6 +19,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from atmp_pathways import Rulebook, dump_answers
 from atmp_pathways.answers import encode_answers
+from atmp_pathways.impact import usable_answers
 from atmp_pathways.models import AnswerValue
 from atmp_pathways.present import answer_label
 
@@ -124,7 +125,7 @@ def _impact_lines(found: registry.AssessmentImpact) -> list[str]:
 
 def _bind(book: Rulebook, assessment: registry.Assessment) -> None:
     """Put a saved assessment into the wizard: answers, as-of date, and what changed since."""
-    st.session_state["answers"] = dict(assessment.answers)
+    st.session_state["answers"] = usable_answers(book, assessment.answers)[0]  # retired ids moved, stale ones out
     st.session_state["as_of"] = assessment.as_of
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("q_")]:
         del st.session_state[key]
