@@ -212,7 +212,7 @@ def test_app_takes_an_empty_many_of_selection_as_the_answer_none(monkeypatch: py
 
 
 def test_saved_assessments_move_retired_answers_and_report_only_what_could_not_move(book: Rulebook) -> None:
-    from atmp_pathways.impact import usable_answers
+    from atmp_pathways.store import usable_answers
 
     kept, dropped = usable_answers(book, {"uses_widgets": True, "old_norway": True, "gone": True, "old_red": False})
     assert kept == {"uses_widgets": True, "ship_to": ["NO"]}

@@ -22,7 +22,7 @@ sentence without a password or a traceback.
 
 from __future__ import annotations
 
-from ..impact import AssessmentImpact, ImpactLine, impact, impact_of
+from ..impact import AssessmentImpact, ImpactLine, impact, impact_of, usable_answers
 from ._db import ENV_DATA_DIR, ENV_URL, connect, data_dir, default_url, head_revision, migrate
 from ._errors import AccessDenied, NotFound, StoreError
 from ._store import Store
@@ -62,6 +62,7 @@ __all__ = [
     "head_revision",
     "impact",
     "impact_of",
+    "usable_answers",
     "open_store",
     "summarise_outcome",
 ]
