@@ -217,3 +217,14 @@ def test_saved_assessments_move_retired_answers_and_report_only_what_could_not_m
     kept, dropped = usable_answers(book, {"uses_widgets": True, "old_norway": True, "gone": True, "old_red": False})
     assert kept == {"uses_widgets": True, "ship_to": ["NO"]}
     assert dropped == ["gone", "old_red"]  # old_red: a "no" cannot become a colour, so it is asked again
+
+
+def test_the_app_modules_import_in_a_fresh_interpreter() -> None:
+    """AppTest shares one process with modules already imported; the server starts from nothing."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import ui.assessments, ui.main"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
