@@ -17,6 +17,7 @@ from ._yaml import LinePath
 from .errors import Problem, Severity, closest, did_you_mean
 from .models import (
     KINDS,
+    UNDECIDED,
     Citation,
     Condition,
     DataFile,
@@ -81,6 +82,7 @@ class Defs:
     tables: list[tuple[FileData[Any], int, DataTable]] = field(default_factory=list)
     topic_of: dict[str, str] = field(default_factory=dict)
     topic_titles: dict[str, str] = field(default_factory=dict)
+    topic_skipped_because: dict[str, str] = field(default_factory=dict)
     seen: dict[str, tuple[FileData[Any], LinePath]] = field(default_factory=dict)
     locations: dict[str, tuple[str, int]] = field(default_factory=dict)
 
@@ -127,6 +129,8 @@ def collect(
     defs = Defs(meta_file.model)
     for topic, fd in topics:
         defs.topic_titles[topic] = fd.model.title
+        if fd.model.skipped_because is not None:
+            defs.topic_skipped_because[topic] = fd.model.skipped_because
         for i, q in enumerate(fd.model.questions):
             defs.define(out, fd, ("questions", i), q.id, "question")
             defs.questions.append((fd, i, q))
@@ -210,6 +214,7 @@ def build_rulebook(defs: Defs, digest: str) -> Rulebook:
         tables=tuple(t for _, _, t in defs.tables),
         topic_of=defs.topic_of,
         topic_titles=defs.topic_titles,
+        topic_skipped_because=defs.topic_skipped_because,
         digest=digest,
         locations=defs.locations,
     )
@@ -263,6 +268,13 @@ class _Context:
             self.condition(fd, q.when, (*path, "when"))
         if q.prefill is not None:
             self.prefill(fd, (*path, "prefill"), q)
+        if q.undecided is not None and UNDECIDED in (self.choices_of(q) or {}):
+            self.out.add(
+                fd,
+                (*path, "undecided"),
+                f"question '{q.id}' offers 'undecided' but its list '{q.choices_from}' has a choice '{UNDECIDED}'",
+                f"rename that choice, or drop 'undecided' ('{UNDECIDED}' is the stored answer for it)",
+            )
 
     def retired(self, fd: FileData[Any], path: LinePath, old: str, retired: Retired) -> None:
         """A retired id is not a live question; where its answer moved exists and has the choice."""

@@ -16,16 +16,17 @@ what is computed once per rulebook (asking order, ancestors, templates) is ``boo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Literal
 
 from ._quote import describe_id, shown_and_more
 from .conclusions import conclusions
 from .errors import SHOW_PROBLEMS, AnswersError, did_you_mean
-from .explain import explain, first_failure, plain_failure
+from .explain import explain, first_failure, plain_failure, skipped_topics
 from .logic import NA, UNKNOWN, Tri, Values, evaluate_condition, resolve, undecided
-from .models import KINDS, AnswerValue, Obligation, Question, Rulebook
-from .outcome import Finding, FindingState, Outcome, Reason, Stamp
+from .models import KINDS, UNDECIDED, AnswerValue, Obligation, Question, Rulebook
+from .outcome import Determined, Finding, FindingState, Outcome, Reason, Stamp
 from .plan import Filed
 
 __all__ = ["evaluate", "next_question", "pending_questions", "validate_answers", "question_order"]
@@ -50,7 +51,7 @@ def validate_answers(book: Rulebook, answers: Mapping[str, object], limit: int =
     for qid, value in answers.items():
         q = book.questions_by_id.get(qid)
         if len(problems) >= limit:  # counted, not worded: no did-you-mean for problems not shown
-            extra += q is None or bool(KINDS[q.kind].validate(qid, value, book.choices(q)))
+            extra += q is None or bool(_answer_problems(book, q, value))
             continue
         if q is None:
             shown = describe_id(qid, "question")
@@ -60,8 +61,21 @@ def validate_answers(book: Rulebook, answers: Mapping[str, object], limit: int =
                 + (f" {hint[:1].upper()}{hint[1:]}" if hint else "")
             )
             continue
-        problems += KINDS[q.kind].validate(qid, value, book.choices(q))
+        problems += _answer_problems(book, q, value)
     return shown_and_more(problems, limit, len(problems) + extra)
+
+
+def _answer_problems(book: Rulebook, q: Question, value: object) -> list[str]:
+    """What is wrong with one answer: "not decided yet" fits only a question that offers it."""
+    if value == UNDECIDED and isinstance(value, str):
+        if q.undecided is not None:
+            return []
+        if value not in book.choices(q):
+            return [
+                f"'{q.id}' cannot be left undecided: only planning questions offer “not decided yet”; "
+                f"answer “{q.text}” instead."
+            ]
+    return KINDS[q.kind].validate(q.id, value, book.choices(q))
 
 
 def _check(book: Rulebook, answers: Mapping[str, AnswerValue]) -> None:
@@ -308,6 +322,18 @@ def evaluate(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | N
             buckets[bucket].append(finding)
     ignored = tuple(sorted((q for q in answers if values.get(q) is NA), key=plan.rank.__getitem__))
     pend = _pending(book, answers, values, all_waiting)
+    undetermined, depends = buckets["undetermined"], []
+    determined = conclusions(book, values, when_date)
+    if values.undecided:  # what only a "not decided yet" answer leaves open depends on it
+        open_now = {q.id for q in pend}
+        undetermined = []
+        for f in buckets["undetermined"]:
+            hung = _hung_on(f.pending, values.undecided, open_now)
+            if hung:
+                depends.append(replace(f, state="depends", undecided=hung))
+            else:
+                undetermined.append(f)
+        determined = tuple(_settled_later(d, values.undecided, open_now) for d in determined)
     meta = book.meta
     return Outcome(
         ruleset=Stamp(
@@ -324,7 +350,22 @@ def evaluate(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | N
         upcoming=tuple(buckets["applies_from"]),
         horizon=tuple(buckets["horizon"]),
         not_applicable=tuple(buckets["not_applicable"]),
-        undetermined=tuple(buckets["undetermined"]),
+        undetermined=tuple(undetermined),
         pending_questions=tuple(q.id for q in pend),
-        determinations=conclusions(book, values, when_date),
+        determinations=determined,
+        depends=tuple(depends),
+        undecided=tuple(sorted(values.undecided, key=plan.rank.__getitem__)),
+        skipped=skipped_topics(book, values),
     )
+
+
+def _hung_on(pending: tuple[str, ...], undecided: set[str], open_now: set[str]) -> tuple[str, ...]:
+    """The "not decided yet" answers that alone keep something open (() if a question still to ask may settle it)."""
+    if any(q in open_now for q in pending):
+        return ()
+    return tuple(q for q in pending if q in undecided)
+
+
+def _settled_later(d: Determined, undecided: set[str], open_now: set[str]) -> Determined:
+    hung = _hung_on(d.pending, undecided, open_now) if d.pending else ()
+    return replace(d, undecided=hung) if hung else d

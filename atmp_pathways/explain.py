@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from .logic import NA, UNKNOWN, evaluate_condition
-from .models import KINDS, Condition, Rulebook
-from .outcome import Reason
+from .logic import NA, UNKNOWN, Values, evaluate_condition, undecided
+from .models import KINDS, UNDECIDED, Condition, Rulebook
+from .outcome import Reason, SkippedTopic
 
-__all__ = ["WORDING", "explain", "first_failure", "plain_failure", "show", "words"]
+__all__ = ["WORDING", "explain", "first_failure", "plain_failure", "show", "skipped_topics", "words"]
 
 
 def show(book: Rulebook, qid: str, value: object) -> str:
@@ -32,6 +32,8 @@ def show(book: Rulebook, qid: str, value: object) -> str:
     if value is UNKNOWN:
         return "not answered yet"
     q = book.questions_by_id[qid]
+    if q.undecided is not None and value == UNDECIDED:
+        return q.undecided
     return KINDS[q.kind].show(value, book.choices(q))
 
 
@@ -128,8 +130,12 @@ def first_failure(book: Rulebook, cond: Condition, values: Mapping[str, object],
     return f"{path}: none of the alternatives holds — " + "; ".join(parts)
 
 
-def plain_failure(book: Rulebook, cond: Condition, values: Mapping[str, object], want: bool) -> str:
+def plain_failure(
+    book: Rulebook, cond: Condition, values: Mapping[str, object], want: bool, applies: str = "this applies"
+) -> str:
     """``first_failure`` as a sentence for people, without condition paths.
+
+    ``applies`` words what the condition guards ("this applies", "they are asked").
 
     >>> from atmp_pathways.loader import load_rulebook
     >>> book = load_rulebook("tests/fixtures/toy_rules")
@@ -142,19 +148,68 @@ def plain_failure(book: Rulebook, cond: Condition, values: Mapping[str, object],
         value = values.get(d.id, UNKNOWN)
         if value is NA:
             return f"the rules reached no conclusion on “{d.title}” for your answers"
-        return f"your “{d.title}” is {show(book, d.id, value)} (this applies when it is {words(book, cond, want)})"
+        return f"your “{d.title}” is {show(book, d.id, value)} ({applies} when it is {words(book, cond, want)})"
     if cond.question is not None:
         value = values.get(cond.question, UNKNOWN)
         q = book.questions_by_id[cond.question]
         if value is NA:
             return f"“{q.text}” does not arise for your answers"
-        return f"you said “{q.text}” — {show(book, q.id, value)} (this applies when the answer is {words(book, cond, want)})"
+        return f"you said “{q.text}” — {show(book, q.id, value)} ({applies} when the answer is {words(book, cond, want)})"
     if cond.not_ is not None:
-        return plain_failure(book, cond.not_, values, not want)
+        return plain_failure(book, cond.not_, values, not want, applies)
     key = "all" if cond.all is not None else "any"
     children = cond.children()
     if (key == "all") == want:
         for child in children:
             if evaluate_condition(child, values) is (not want):
-                return plain_failure(book, child, values, want)
-    return "none of these holds: " + "; ".join(plain_failure(book, c, values, want) for c in children)
+                return plain_failure(book, child, values, want, applies)
+    return "none of these holds: " + "; ".join(plain_failure(book, c, values, want, applies) for c in children)
+
+
+def skipped_topics(book: Rulebook, values: Values) -> tuple[SkippedTopic, ...]:
+    """Topics with obligations (or determinations) none of whose questions is asked, and why.
+
+    Ruled out by the answers: the topic's ``skipped_because`` if the author wrote one, else
+    the entry questions' ``when`` in plain words (``plain_failure``). Held back by a "not
+    decided yet" answer: which one. Topics still to come, or partly asked, are not listed.
+
+    >>> from atmp_pathways.loader import load_rulebook
+    >>> from atmp_pathways.logic import resolve
+    >>> book = load_rulebook("tests/fixtures/toy_rules")
+    >>> [s.text for s in skipped_topics(book, resolve(book, {"uses_widgets": False}))]
+    ['Shipping questions were not asked because you said “Do you make widgets?” — no (they are asked when the answer is yes).']
+    """
+    out: list[SkippedTopic] = []
+    plan = book.plan
+    for topic in book.meta.topics:
+        questions = plan.topic_questions.get(topic, ())
+        if not questions or topic not in plan.topics_with_rules:
+            continue
+        given = [values.get(q.id, UNKNOWN) for q in questions]
+        title = book.topic_titles.get(topic, topic)
+        if all(v is NA for v in given):
+            own = {q.id for q in questions}
+            entry = [q for q in questions if q.when is not None and not (q.when.questions() & own)] or questions
+            reasons: list[str] = []
+            for q in entry:
+                assert q.when is not None  # a question without `when` is always asked
+                text = plain_failure(book, q.when, values, True, "they are asked")
+                if text not in reasons:
+                    reasons.append(text)
+            reason = book.topic_skipped_because.get(topic) or "; ".join(reasons)
+            out.append(SkippedTopic(topic, title, f"{title} questions were not asked because {reason.rstrip('.')}."))
+            continue
+        if values.undecided and all(v is NA or v is UNKNOWN for v in given):
+            held: set[str] = set()
+            for q in questions:
+                if q.when is not None and values.get(q.id) is UNKNOWN:
+                    held |= undecided(q.when, values) & values.undecided
+            if held and all(
+                values.get(q.id) is NA or (q.when is not None and evaluate_condition(q.when, values) is None)
+                for q in questions
+            ):
+                ids = tuple(sorted(held, key=plan.rank.__getitem__))
+                shown = " and ".join(f"“{book.questions_by_id[h].text}”" for h in ids)
+                text = f"{title} questions were not asked yet: they depend on your answer to {shown} (not decided yet)."
+                out.append(SkippedTopic(topic, title, text, ids))
+    return tuple(out)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 
-from .models import AnswerValue, Condition, Determination, Rulebook
+from .models import UNDECIDED, AnswerValue, Condition, Determination, Rulebook
 
 __all__ = ["LEAF_TESTS", "NA", "UNKNOWN", "Tri", "Values", "evaluate_condition", "leaf", "resolve", "undecided"]
 
@@ -72,23 +72,26 @@ class Values(dict[str, object]):
     Once complete, ``memo`` caches combinator results for the one evaluation that
     owns it (so it needs no lock). ``case`` gives, per determination, the index of
     the case that decided it (or is still open); ``waiting`` the questions that
-    would settle an undetermined one.
+    would settle an undetermined one; ``undecided`` the asked questions answered
+    "not decided yet" (their value is ``UNKNOWN``).
     """
 
-    __slots__ = ("case", "memo", "waiting")
+    __slots__ = ("case", "memo", "undecided", "waiting")
 
     def __init__(self) -> None:
         super().__init__()
         self.memo: dict[int, Tri] | None = None
         self.case: dict[str, int | None] = {}
         self.waiting: dict[str, frozenset[str]] = {}
+        self.undecided: set[str] = set()
 
 
 def resolve(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | None = None) -> Values:
     """question id → answer, NA (not asked) or UNKNOWN; determination id → value, NA or UNKNOWN.
 
     ``as_of`` (default: the rulebook's review date) matters only to determinations
-    and cases with a validity window.
+    and cases with a validity window. A "not decided yet" answer (``UNDECIDED`` on a
+    question that offers it) counts as answered but is ``UNKNOWN`` to every condition.
     """
     values = Values()
     day = as_of or book.meta.as_of
@@ -102,7 +105,11 @@ def resolve(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | No
         elif relevant is None:
             values[step.id] = UNKNOWN
         else:
-            values[step.id] = answers.get(step.id, UNKNOWN)
+            value = answers.get(step.id, UNKNOWN)
+            if step.undecided is not None and value == UNDECIDED:
+                values.undecided.add(step.id)
+                value = UNKNOWN
+            values[step.id] = value
     values.memo = {}  # values are final: conditions may now be cached
     return values
 

@@ -53,6 +53,8 @@ __all__ = [
     "RulebookMeta",
     "Source",
     "TopicFile",
+    "UNDECIDED",
+    "UNDECIDED_KINDS",
     "DataFile",
     "SourcesFile",
 ]
@@ -268,6 +270,9 @@ _FROZEN = AfterValidator(_freeze)
 Frozen = Annotated[dict[K, V], _FROZEN]
 
 AnswerValue = bool | str | list[str] | date
+UNDECIDED = "undecided"
+"""The stored answer "not decided yet" on a question with ``undecided`` (the same in files, links and JSON)."""
+UNDECIDED_KINDS = ("yes_no", "one_of")
 ScalarValue = bool | str
 
 
@@ -478,6 +483,14 @@ class Question(_Frozen):
         default=None, description="a value to pre-select (the user still confirms it) when its condition holds"
     )
     citations: tuple[Citation, ...] = Field(min_length=1)
+    undecided: Annotated[str, Field(min_length=1, max_length=80)] | None = Field(
+        default=None,
+        description=(
+            "planning questions only (yes_no, one_of): the label of an extra answer meaning "
+            "'not decided yet', e.g. \"Not decided yet\"; stored as the answer 'undecided' and "
+            "evaluated as unknown, so the obligations of every branch show as depending on it"
+        ),
+    )
 
     @field_validator("help")
     @classmethod
@@ -495,6 +508,13 @@ class Question(_Frozen):
             raise ValueError(f"a '{self.kind}' question takes no 'choices'")
         if self.choices is not None and len(self.choices) < 2:
             raise ValueError("'choices' needs at least two entries")
+        if self.undecided is not None and self.kind not in UNDECIDED_KINDS:
+            raise ValueError(
+                f"'undecided' fits only {' and '.join(UNDECIDED_KINDS)} questions, not '{self.kind}' "
+                "(a many_of answer can already be left empty; a date can be left unanswered)"
+            )
+        if self.undecided is not None and self.choices is not None and UNDECIDED in self.choices:
+            raise ValueError(f"with 'undecided', no choice may be called '{UNDECIDED}' (that is the stored answer)")
         return self
 
 
@@ -747,6 +767,13 @@ class TopicFile(_Frozen):
     """One ``rules/<topic>.yaml`` file."""
 
     title: Text
+    skipped_because: Text | None = Field(
+        default=None,
+        description=(
+            "why none of this topic's questions is asked, in plain words, when the reason derived "
+            "from the questions' `when` would read badly (e.g. 'you chose the hospital exemption')"
+        ),
+    )
     questions: tuple[Question, ...] = ()
     determinations: tuple[Determination, ...] = ()
     obligations: tuple[Obligation, ...] = ()
@@ -782,6 +809,9 @@ class Rulebook(_Frozen):
     tables: tuple[DataTable, ...]
     topic_of: Frozen[str, str] = Field(description="question/determination/obligation id → topic (file stem)")
     topic_titles: Frozen[str, str]
+    topic_skipped_because: Frozen[str, str] = Field(
+        default_factory=FrozenDict, description="topic → the author's reason it was not asked (TopicFile)"
+    )
     digest: str
     locations: Frozen[str, tuple[str, int]] = Field(
         default_factory=FrozenDict, description="id → (file, line) where it is defined"

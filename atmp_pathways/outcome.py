@@ -23,6 +23,7 @@ __all__ = [
     "OutcomeDiff",
     "Reason",
     "ResolvedCitation",
+    "SkippedTopic",
     "Stamp",
     "change_dates",
     "diff_outcomes",
@@ -30,7 +31,7 @@ __all__ = [
     "to_plain",
 ]
 
-FindingState = Literal["applies", "applies_from", "horizon", "not_applicable", "undetermined"]
+FindingState = Literal["applies", "applies_from", "horizon", "not_applicable", "undetermined", "depends"]
 
 
 def to_plain(value: Any, *, json_safe: bool = False) -> Any:
@@ -121,6 +122,22 @@ class Finding(_Plain):
     pending: tuple[str, ...] = ()
     effect: str = "duty"
     """``duty`` or ``relief`` (an exemption or derogation to rely on), as the rule says."""
+    undecided: tuple[str, ...] = ()
+    """With state ``depends``: the questions answered "not decided yet" that settle it (asking order)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedTopic(_Plain):
+    """A topic none of whose questions was asked, and why, in plain words.
+
+    ``undecided`` names the "not decided yet" answers that hold its questions back
+    (then they are asked once those are decided); otherwise the answers rule them out.
+    """
+
+    topic: str
+    title: str
+    text: str
+    undecided: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +166,8 @@ class Determined(_Plain):
     pending: tuple[str, ...] = ()
     case: int | None = None
     trace: tuple[Reason, ...] = ()
+    undecided: tuple[str, ...] = ()
+    """The "not decided yet" answers that settle it, when it waits for nothing else."""
 
     @property
     def key(self) -> str:
@@ -173,11 +192,18 @@ class Outcome(_Plain):
     undetermined: tuple[Finding, ...] = ()
     pending_questions: tuple[str, ...] = ()
     determinations: tuple[Determined, ...] = ()
+    depends: tuple[Finding, ...] = ()
+    """Obligations settled only by answers "not decided yet" (both branches' obligations)."""
+    undecided: tuple[str, ...] = ()
+    """Asked questions answered "not decided yet", in asking order."""
+    skipped: tuple[SkippedTopic, ...] = ()
+    """Topics with obligations none of whose questions was asked, and why."""
 
     @property
     def complete(self) -> bool:
-        """True when no obligation and no determination waits for an answer."""
-        return not self.undetermined and not any(d.pending for d in self.determinations)
+        """True when no obligation and no determination waits for an answer still to give
+        (one left "not decided yet" was given)."""
+        return not self.undetermined and not any(d.pending and not d.undecided for d in self.determinations)
 
     def determination(self, determination_id: str, item: str | None = None) -> Determined | None:
         """The result of one determination (of one item, for for_each ones), or None."""
@@ -187,7 +213,7 @@ class Outcome(_Plain):
         return None
 
     def all_findings(self) -> tuple[Finding, ...]:
-        return self.applicable + self.upcoming + self.horizon + self.not_applicable + self.undetermined
+        return self.applicable + self.upcoming + self.horizon + self.not_applicable + self.undetermined + self.depends
 
 
 @dataclass(frozen=True)

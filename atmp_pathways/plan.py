@@ -102,6 +102,13 @@ class Plan:
             d: tuple(sorted(qs, key=self.rank.__getitem__)) for d, qs in self.decided_by.items()
         }
         self.concluded: dict[Hashable, tuple[Any, ...]] = {}
+        #: topic → its questions in asking order (topics without questions left out).
+        self.topic_questions: dict[str, tuple[Question, ...]] = {}
+        for q in self.order:
+            self.topic_questions.setdefault(book.topic_of[q.id], ())
+            self.topic_questions[book.topic_of[q.id]] += (q,)
+        #: topics that define an obligation or a determination (skipping them may change a result).
+        self.topics_with_rules = frozenset(book.topic_of[x.id] for x in (*book.obligations, *book.determinations))
 
     def _inputs(self, ob: Obligation) -> tuple[str, ...]:
         direct: set[str] = set()
