@@ -154,7 +154,9 @@ def plain_failure(
         q = book.questions_by_id[cond.question]
         if value is NA:
             return f"“{q.text}” does not arise for your answers"
-        return f"you said “{q.text}” — {show(book, q.id, value)} ({applies} when the answer is {words(book, cond, want)})"
+        return (
+            f"you said “{q.text}” — {show(book, q.id, value)} ({applies} when the answer is {words(book, cond, want)})"
+        )
     if cond.not_ is not None:
         return plain_failure(book, cond.not_, values, not want, applies)
     key = "all" if cond.all is not None else "any"

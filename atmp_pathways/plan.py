@@ -108,7 +108,9 @@ class Plan:
             self.topic_questions.setdefault(book.topic_of[q.id], ())
             self.topic_questions[book.topic_of[q.id]] += (q,)
         #: topics that define an obligation or a determination (skipping them may change a result).
-        self.topics_with_rules = frozenset(book.topic_of[x.id] for x in (*book.obligations, *book.determinations))
+        self.topics_with_rules = frozenset(
+            [book.topic_of[o.id] for o in book.obligations] + [book.topic_of[d.id] for d in book.determinations]
+        )
 
     def _inputs(self, ob: Obligation) -> tuple[str, ...]:
         direct: set[str] = set()

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 
 from ._defuse import lead_length
 from .engine import question_order
-from .models import LEGAL_STATUSES, VERIFICATIONS, AnswerValue, Rulebook
+from .models import LEGAL_STATUSES, UNDECIDED, VERIFICATIONS, AnswerValue, Rulebook
 from .outcome import Finding, Outcome, ResolvedCitation
 
 __all__ = [
@@ -80,6 +80,7 @@ STATE_LABELS = {
     "horizon": "On the horizon (not yet law)",
     "not_applicable": "Does not apply",
     "undetermined": "Waits for an answer",
+    "depends": "Depends on an answer not decided yet",
     "determination": "Your pathway",
     "none": "Nothing applies",
     "reform_proposal_not_law": "Reform proposal (not law)",
@@ -124,6 +125,8 @@ def answer_label(book: Rulebook, question_id: str, value: AnswerValue) -> str:
     if question is None:  # not a question of these rules: read the value's own type
         kind = {bool: "yes_no", list: "many_of", str: "one_of"}.get(type(value), "date")
         return ANSWER_LABELS[kind](value, {})
+    if question.undecided is not None and value == UNDECIDED:
+        return question.undecided
     return ANSWER_LABELS[question.kind](value, book.choices(question))
 
 

@@ -30,8 +30,8 @@ from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 
 from .engine import _state, pending_questions
-from .logic import NA, leaf, resolve
-from .models import AnswerValue, Condition, Question, Rulebook
+from .logic import NA, UNKNOWN, leaf, resolve
+from .models import UNDECIDED, AnswerValue, Condition, Question, Rulebook
 
 __all__ = ["JourneyCounter"]
 
@@ -75,6 +75,9 @@ class JourneyCounter:
 
     def signature(self, question_id: str, value: object) -> _Signature:
         """How every leaf on the question judges ``value`` (equal signatures: same journey)."""
+        q = self.book.questions_by_id.get(question_id)
+        if q is not None and q.undecided is not None and value == UNDECIDED:
+            value = UNKNOWN  # "not decided yet": unknown to every leaf
         return tuple(leaf(c, value) for c in self._leaves.get(question_id, ()))
 
     def classes(self, question: Question) -> list[AnswerValue]:
@@ -92,6 +95,8 @@ class JourneyCounter:
         return list(seen.values())
 
     def _candidates(self, question: Question) -> Iterator[AnswerValue]:
+        if question.undecided is not None:
+            yield UNDECIDED
         if question.kind == "yes_no":
             yield from (True, False)
         elif question.kind == "one_of":

@@ -2,7 +2,8 @@
 
 A scenario file is a list of mappings with ``name``, ``answers`` and any of
 ``as_of``, ``applies``, ``applies_from``, ``horizon``, ``does_not_apply``,
-``undetermined``, ``asked``, ``determinations``. Only what is listed is checked.
+``undetermined``, ``depends`` (settled only by a "not decided yet" answer), ``asked``,
+``determinations``. Only what is listed is checked.
 ``determinations`` maps a determination id (``id[ITEM]`` for a per-item result)
 to the value it must conclude, or ``null`` for "not determined".
 """
@@ -25,7 +26,7 @@ from .outcome import Determined, Finding, Outcome
 
 __all__ = ["Coverage", "Scenario", "coverage", "load_scenarios", "replay", "run_scenario"]
 
-_EXPECT_KEYS = ("applies", "applies_from", "horizon", "does_not_apply", "undetermined")
+_EXPECT_KEYS = ("applies", "applies_from", "horizon", "does_not_apply", "undetermined", "depends")
 _ALLOWED = {"name", "as_of", "answers", "asked", "determinations", *_EXPECT_KEYS}
 
 
@@ -198,6 +199,8 @@ def _describe(f: Finding) -> str:
         return f"it does not apply, because: {f.why_not}"
     if f.state == "undetermined":
         return f"it is undetermined; still waiting for: {', '.join(f.pending) or '—'}"
+    if f.state == "depends":
+        return f"it depends on answers not decided yet: {', '.join(f.undecided)}"
     label = {
         "applies": "it applies",
         "applies_from": f"it applies only from {f.valid_from}",

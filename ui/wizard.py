@@ -12,7 +12,7 @@ from streamlit.delta_generator import DeltaGenerator
 from atmp_pathways import Question, Rulebook
 from atmp_pathways._dates import EARLIEST, LATEST
 from atmp_pathways.answers import MAX_ANSWERS_BYTES, dump_answers
-from atmp_pathways.models import AnswerValue
+from atmp_pathways.models import UNDECIDED, AnswerValue
 from atmp_pathways.present import KEPT_NOT_USED, answer_label, markdown_link
 from atmp_pathways.present import escape_markdown as _escape
 from atmp_pathways.wizard import Wizard, WizardState, needs_confirmation, prefill, review_rows
@@ -135,18 +135,23 @@ def _sources(book: Rulebook, question: Question) -> str:
 Widget = Callable[[Rulebook, Question, str, str, AnswerValue | None], None]
 
 
+def _undecided(question: Question) -> list[object]:
+    """The extra "not decided yet" option of a planning question (none on other questions)."""
+    return [UNDECIDED] if question.undecided is not None else []
+
+
 def _yes_no(book: Rulebook, question: Question, label: str, key: str, stored: AnswerValue | None) -> None:
-    options: list[object] = [True, False]
-    index = options.index(stored) if isinstance(stored, bool) else None
+    options: list[object] = [True, False, *_undecided(question)]
+    index = next((i for i, o in enumerate(options) if o == stored and type(o) is type(stored)), None)
     fmt = partial(answer_label, book, question.id)
     st.radio(label, options, index=index, key=key, format_func=fmt, label_visibility="collapsed")
 
 
 def _one_of(book: Rulebook, question: Question, label: str, key: str, stored: AnswerValue | None) -> None:
-    choices = book.choices(question)
-    ids = list(choices)
+    ids: list[object] = [*book.choices(question), *_undecided(question)]
     index = ids.index(stored) if isinstance(stored, str) and stored in ids else None
-    st.radio(label, ids, index=index, key=key, format_func=choices.__getitem__, label_visibility="collapsed")
+    fmt = partial(answer_label, book, question.id)
+    st.radio(label, ids, index=index, key=key, format_func=fmt, label_visibility="collapsed")
 
 
 def _many_of(book: Rulebook, question: Question, label: str, key: str, stored: AnswerValue | None) -> None:

@@ -19,7 +19,7 @@ from ..present import (
     timestamp,
     verification_label,
 )
-from .outline import NOT_LAW, UNDETERMINED, determination_heading, proposal_rows
+from .outline import NOT_LAW, UNDETERMINED, depends_on, determination_heading, proposal_rows
 
 __all__ = ["render"]
 
@@ -56,6 +56,7 @@ def _determined(d: Determined, book: Rulebook) -> dict[str, Any]:
         "status": d.status, "status_label": status_label(d.status), "verification": d.verification,
         "verification_label": verification_label(d.verification),
         "pending": [{"id": q, "text": question_text(book, q)} for q in d.pending],
+        "undecided": list(d.undecided),
     }  # fmt: skip
 
 
@@ -93,6 +94,14 @@ def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = Non
             for f in outcome.undetermined
         ],
         "pending_questions": [{"id": q, "text": question_text(book, q)} for q in outcome.pending_questions],
+        "undecided_answers": [{"id": q, "text": question_text(book, q)} for q in outcome.undecided],
+        "depends_on_undecided": [
+            _finding(f, book) | {"undecided": list(f.undecided), "depends_on": depends_on(book, f.undecided)}
+            for f in outcome.depends
+        ],
+        "topics_not_asked": [
+            {"topic": t.topic, "title": t.title, "why": t.text, "undecided": list(t.undecided)} for t in outcome.skipped
+        ],
         "reform_proposals_not_law": [
             {"number": no, "title": title, "by": by, "summary": summary, "would_change": change,
              "taken_up_by": taken, "source": where, "status": NOT_LAW}

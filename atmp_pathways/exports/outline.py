@@ -2,7 +2,8 @@
 
 ``outline`` walks stamp → disclaimer → your pathway (in brief) → action tables per phase → your pathway
 (why) → sections → phases → areas → obligations →
-still undetermined → does not apply → answers, and returns a flat list of blocks;
+depends on answers not decided yet → still undetermined → does not apply → topics not asked → answers, and
+returns a flat list of blocks;
 the Markdown, Word and PDF renderers only draw them. ``checklist_rows``,
 ``undetermined_rows`` and ``not_applicable_rows`` are the same content as rows, for
 CSV, JSON and the spreadsheet. All wording comes from ``atmp_pathways.present``.
@@ -37,6 +38,7 @@ from ..present import (
     due_label,
     facts,
     group_findings,
+    phase_label,
     question_text,
     stamp_rows,
     state_label,
@@ -61,7 +63,12 @@ __all__ = [
     "Paragraph",
     "ROW_FIELDS",
     "Table",
+    "DEPENDS",
+    "NOT_ASKED",
     "UNDETERMINED",
+    "depends_on",
+    "depends_rows",
+    "skipped_rows",
     "by_area",
     "checklist_rows",
     "determination_heading",
@@ -176,8 +183,33 @@ UNDETERMINED = "Not yet determined"
 
 
 def settled_by(book: Rulebook, d: Determined) -> str:
-    """The questions that would settle an undetermined determination, as their texts."""
-    return "; ".join(question_text(book, q) for q in d.pending)
+    """The questions that would settle an undetermined determination, as their texts
+    (an answer left "not decided yet" says so)."""
+    return "; ".join(question_text(book, q) + (f" ({NOT_DECIDED})" if q in d.undecided else "") for q in d.pending)
+
+
+DEPENDS = "Depends on answers not decided yet"
+NOT_DECIDED = "not decided yet"
+NOT_ASKED = "Topics not asked"
+
+
+def depends_on(book: Rulebook, undecided: tuple[str, ...]) -> str:
+    """ "Depends on your answer to “…” (not decided yet)": what a depending obligation waits for."""
+    shown = " and ".join(f"“{question_text(book, q)}”" for q in undecided)
+    return f"Depends on your answer{'s' if len(undecided) > 1 else ''} to {shown} ({NOT_DECIDED})"
+
+
+def depends_rows(book: Rulebook, outcome: Outcome) -> list[tuple[str, tuple[Finding, ...]]]:
+    """(depends-on sentence, findings) per set of undecided answers, in first-seen order."""
+    groups: dict[tuple[str, ...], list[Finding]] = {}
+    for f in outcome.depends:
+        groups.setdefault(f.undecided, []).append(f)
+    return [(depends_on(book, ids), tuple(fs)) for ids, fs in groups.items()]
+
+
+def skipped_rows(outcome: Outcome) -> list[tuple[str, str]]:
+    """(topic title, why none of its questions was asked)."""
+    return [(s.title, s.text) for s in outcome.skipped]
 
 
 def determination_heading(d: Determined) -> str:
@@ -281,7 +313,10 @@ def _finding(book: Rulebook, f: Finding) -> list[Block]:
         out.append(Paragraph(f.notes, lead="Note:", tone="note"))
     if f.details:
         out.append(Table(("Detail", "Value"), tuple(f.details.items()), "details"))
-    out += [Label("Why it applies"), Bullets(tuple(Item(r.text) for r in f.because))]
+    if f.state == "depends":
+        out += [Label("Whether it applies"), Bullets((Item(depends_on(book, f.undecided)),))]
+    else:
+        out += [Label("Why it applies"), Bullets(tuple(Item(r.text) for r in f.because))]
     links = tuple(Link(c.title, citation_detail(c), c.url) for c in f.citations)
     out += [Label("Sources"), Links(links)]
     reform = book.proposals_by_target.get(f.obligation, ())
@@ -342,6 +377,24 @@ def _proposals_section(outcome: Outcome, book: Rulebook) -> list[Block]:
     return [Heading(NOT_LAW, 1), Paragraph(note, lead="Not law.", tone="note"), Bullets(items)]
 
 
+def _depends_section(outcome: Outcome, book: Rulebook) -> list[Block]:
+    """Obligations of every branch of an answer not decided yet: apart from what applies."""
+    if not outcome.depends:
+        return []
+    note = (
+        "You answered some planning questions “not decided yet”. Whether these obligations apply depends on "
+        "that decision: the obligations of every branch are listed. Decide, then change the answer to see which apply."
+    )
+    out: list[Block] = [Heading(DEPENDS, 1), Paragraph(note, lead="Not decided yet.", tone="note")]
+    for heading, findings in depends_rows(book, outcome):
+        out.append(Heading(heading, 2))
+        for area, items in by_area(book, findings):
+            out.append(Heading(area, 3))
+            for f in items:
+                out += _finding(book, f)
+    return out
+
+
 def outline(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> list[Block]:
     """The checklist document as blocks, in reading order."""
     out: list[Block] = [
@@ -366,6 +419,7 @@ def outline(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> 
                 out.append(Heading(area, 3))
                 for f in items:
                     out += _finding(book, f)
+    out += _depends_section(outcome, book)
     out += _proposals_section(outcome, book)
     if outcome.undetermined:
         out.append(Heading("Still undetermined", 1))
@@ -381,6 +435,9 @@ def outline(outcome: Outcome, book: Rulebook, generated_at: datetime | None) -> 
         for area, items in by_area(book, outcome.not_applicable):
             out.append(Heading(area, 2))
             out.append(Bullets(tuple(Item(f.why_not_text or f.why_not or "", f.title) for f in items)))
+    if outcome.skipped:
+        out.append(Heading(NOT_ASKED, 1))
+        out.append(Bullets(tuple(Item(text) for _, text in skipped_rows(outcome))))
     out.append(Heading("Your answers", 1))
     out.append(Table(("Question", "Answer"), tuple(answer_rows(outcome, book)), "answers"))
     return out
@@ -441,6 +498,16 @@ def checklist_entries(
                         "status": TRACK_STATUSES[0],
                     }  # fmt: skip
                     rows.extend((row | {"checklist_item": item}, f.citations) for item in f.checklist)
+    for f in outcome.depends:
+        cites = "; ".join(f"{citation_text(c)} ({c.url})" for c in f.citations)
+        row = base | {
+            "state": state_label("depends"), "phase": phase_label(book, f.phase), "area": area_label(book, f.area),
+            "obligation_id": f.id, "title": f"{f.title} — {depends_on(book, f.undecided)}",
+            "actor": actor_label(book, f.actor), "legal_status": status_label(f.status),
+            "verification": verification_label(f.verification), "when": due_label(book, f), "citations": cites,
+            "status": TRACK_STATUSES[0],
+        }  # fmt: skip
+        rows.extend((row | {"checklist_item": item}, f.citations) for item in f.checklist)
     for f in outcome.undetermined:
         item = f"Answer: {waiting_for(book, f)}"
         row = {"state": state_label("undetermined"), "obligation_id": f.id, "title": f.title, "checklist_item": item}
@@ -454,7 +521,7 @@ def source_rows(outcome: Outcome) -> list[tuple[ResolvedCitation, tuple[str, ...
     """Every citation of the checklist once (source, provision), with the ids citing it, in first-cited order."""
     cited: dict[tuple[str, str], tuple[ResolvedCitation, list[str]]] = {}
     keyed = [(d.key, d.citations) for d in outcome.determinations]
-    keyed += [(f.id, f.citations) for f in (*outcome.applicable, *outcome.upcoming, *outcome.horizon)]
+    keyed += [(f.id, f.citations) for f in (*outcome.applicable, *outcome.upcoming, *outcome.horizon, *outcome.depends)]
     for ident, citations in keyed:
         for c in citations:
             ids = cited.setdefault((c.source, c.reference), (c, []))[1]

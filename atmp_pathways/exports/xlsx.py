@@ -26,11 +26,13 @@ from ..models import Rulebook
 from ..outcome import Outcome, ResolvedCitation
 from ..present import DISCLAIMER, TRACK_STATUSES, answer_rows, citation_text, safe_url, stamp_rows, status_label
 from .outline import (
+    NOT_ASKED,
     NOT_LAW,
     checklist_entries,
     not_applicable_rows,
     pending_texts,
     proposal_rows,
+    skipped_rows,
     source_rows,
     undetermined_rows,
     xml_safe,
@@ -149,6 +151,8 @@ def render(outcome: Outcome, book: Rulebook, generated_at: datetime | None = Non
         _table(wb.create_sheet("Still undetermined"), heads, undetermined)
     heads = [("Obligation ID", 28), ("Title", 44), ("Why not", 90)]
     _table(wb.create_sheet("Not applicable"), heads, not_applicable_rows(outcome))
+    if outcome.skipped:
+        _table(wb.create_sheet(NOT_ASKED), [("Topic", 30), ("Why not asked", 110)], skipped_rows(outcome))
     reform = proposal_rows(outcome, book)
     if reform:  # a sheet of its own: these are not obligations
         heads = [("No.", 6), ("Proposal", 40), ("By", 22), ("Summary", 60), ("Would change", 50), ("Taken up by", 40),
