@@ -38,6 +38,8 @@ def conclusions(book: Rulebook, values: Values, day: date) -> tuple[Determined, 
     for d in book.determinations:
         # The questions that decide it (and the day, for dated ones) fix its results: reuse them.
         key = (d.id, day if d.id in plan.dated else None, *(_frozen(values.get(q)) for q in plan.decided_inputs[d.id]))
+        if values.undecided:  # "not decided yet" and "not answered" differ for `answered` tests
+            key += (frozenset(values.undecided),)
         hit = plan.concluded.get(key)
         if hit is None:
             if unknown is None:

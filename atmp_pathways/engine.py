@@ -292,6 +292,8 @@ def _filed(book: Rulebook, ob: Obligation, values: Mapping[str, object], unknown
     kind = _timing(ob, when_date)
     dated = kind == "ended" or ob.id in plan.dated_obligations
     key = (ob.id, kind, when_date if dated else None, *(_frozen(values[q]) for q in plan.inputs[ob.id]))
+    if isinstance(values, Values) and values.undecided:  # "not decided yet" and "not answered" differ for `answered`
+        key += (frozenset(values.undecided),)
     hit = plan.judged.get(key)
     if hit is None:
         hit = _judge(book, ob, values, unknown, when_date)

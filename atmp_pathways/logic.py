@@ -91,7 +91,8 @@ def resolve(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | No
 
     ``as_of`` (default: the rulebook's review date) matters only to determinations
     and cases with a validity window. A "not decided yet" answer (``UNDECIDED`` on a
-    question that offers it) counts as answered but is ``UNKNOWN`` to every condition.
+    question that offers it) is ``UNKNOWN`` to every test but ``answered``, for which
+    it is an answer (and it is not asked again).
     """
     values = Values()
     day = as_of or book.meta.as_of
@@ -151,7 +152,11 @@ def leaf(cond: Condition, value: object) -> Tri:
 
 def evaluate_condition(cond: Condition, values: Mapping[str, object]) -> Tri:
     if cond.question is not None:
-        return leaf(cond, values.get(cond.question, UNKNOWN))
+        value = values.get(cond.question, UNKNOWN)
+        if value is UNKNOWN and cond.operator == "answered" and isinstance(values, Values):
+            if cond.question in values.undecided:  # "not decided yet" is an answer, unknown to every other test
+                return bool(cond.operand)
+        return leaf(cond, value)
     if cond.determination is not None:
         return leaf(cond, values.get(cond.determination, UNKNOWN))
     memo = values.memo if isinstance(values, Values) else None

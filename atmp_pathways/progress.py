@@ -76,8 +76,11 @@ class JourneyCounter:
     def signature(self, question_id: str, value: object) -> _Signature:
         """How every leaf on the question judges ``value`` (equal signatures: same journey)."""
         q = self.book.questions_by_id.get(question_id)
-        if q is not None and q.undecided is not None and value == UNDECIDED:
-            value = UNKNOWN  # "not decided yet": unknown to every leaf
+        if q is not None and q.undecided is not None and value == UNDECIDED:  # as ``logic.evaluate_condition``
+            return tuple(
+                bool(c.operand) if c.operator == "answered" else leaf(c, UNKNOWN)
+                for c in self._leaves.get(question_id, ())
+            )
         return tuple(leaf(c, value) for c in self._leaves.get(question_id, ()))
 
     def classes(self, question: Question) -> list[AnswerValue]:

@@ -11,7 +11,16 @@ import streamlit as st
 
 from atmp_pathways import Finding, Rulebook
 from atmp_pathways.exports import EXPORTS, export_filename
-from atmp_pathways.exports.outline import UNDETERMINED, by_area, determination_heading, settled_by
+from atmp_pathways.exports.outline import (
+    NOT_ASKED,
+    UNDETERMINED,
+    by_area,
+    depends_on,
+    depends_rows,
+    determination_heading,
+    settled_by,
+    skipped_rows,
+)
 from atmp_pathways.models import AnswerValue
 from atmp_pathways.outcome import Determined, Outcome, change_dates, diff_outcomes, law_change_dates
 from atmp_pathways.present import (
@@ -33,7 +42,7 @@ from atmp_pathways.wizard import Wizard
 from . import compare as compare_panel
 from . import proposals, state
 
-__all__ = ["compare_default", "render"]
+__all__ = ["compare_default", "render", "skipped"]
 
 BadgeColour = Literal["blue", "violet", "gray", "green", "orange"]
 _STATUS_COLOURS: dict[str, BadgeColour] = {
@@ -76,35 +85,40 @@ def render(wiz: Wizard, answers: dict[str, AnswerValue], as_of: date) -> None:
         st.info(
             f"{len(outcome.undetermined)} obligation(s) still wait for answers; go back to the review screen to finish."
         )
-    tabs = st.tabs(
-        [
-            f"Applies now ({len(applicable)})",
-            f"Applies later ({len(upcoming)})",
-            f"On the horizon ({len(horizon)})",
-            f"Why not ({len(outcome.not_applicable)})",
-            "Per country",
-            "What changes",
-            "Compare options",
-        ]
-    )
-    with tabs[0]:
+    depends = tuple(filter(keep, outcome.depends))
+    labels = [
+        f"Applies now ({len(applicable)})",
+        f"Applies later ({len(upcoming)})",
+        f"On the horizon ({len(horizon)})",
+        *([f"Depends on your decision ({len(depends)})"] if outcome.depends else []),
+        f"Why not ({len(outcome.not_applicable)})",
+        "Per country",
+        "What changes",
+        "Compare options",
+    ]
+    tabs = dict(zip(labels, st.tabs(labels), strict=True))
+    with tabs[labels[0]]:
         _grouped(book, applicable, "Nothing applies now for these answers (or the filters).")
-    with tabs[1]:
+    with tabs[labels[1]]:
         st.caption("These obligations apply to you from a later date.")
         _grouped(book, upcoming, "Nothing is scheduled to start applying later.")
-    with tabs[2]:
+    with tabs[labels[2]]:
         st.warning(
             "**Not law.** Proposals and agreed texts that are not yet in force. Watch them; they bind no one yet.",
             icon=":material/visibility:",
         )
         _grouped(book, horizon, "Nothing on the horizon for these answers.")
-    with tabs[3]:
+    if outcome.depends:
+        with tabs[labels[3]]:
+            _depends(book, outcome, depends)
+    rest = labels[-4:]
+    with tabs[rest[0]]:
         _why_not(book, outcome)
-    with tabs[4]:
+    with tabs[rest[1]]:
         _per_item(book, outcome)
-    with tabs[5]:
+    with tabs[rest[2]]:
         _what_changes(wiz, answers, outcome)
-    with tabs[6]:
+    with tabs[rest[3]]:
         compare_panel.render(wiz, answers, outcome)
     st.button(
         "Back to review", key="results_back", icon=":material/arrow_back:", on_click=state.set_view, args=("review",)
@@ -143,7 +157,7 @@ def _determined(book: Rulebook, d: Determined) -> None:
 
 def _filters(book: Rulebook, outcome: Outcome) -> Callable[[Finding], bool]:
     """Filters by phase, actor, status, verification and text; returns the test a finding must pass."""
-    findings = outcome.applicable + outcome.upcoming + outcome.horizon
+    findings = outcome.applicable + outcome.upcoming + outcome.horizon + outcome.depends
     if not findings:
         return lambda f: True
 
@@ -229,6 +243,8 @@ def _grouped(book: Rulebook, findings: tuple[Finding, ...], empty: str) -> None:
 
 def _finding(book: Rulebook, f: Finding) -> None:
     label = f"**{escape_markdown(f.title)}** · {escape_markdown(status_badge(f))}"
+    if f.state == "depends":  # not "applies": it hangs on an answer not decided yet
+        label += " · :violet[:material/help: Depends on your decision]"
     if f.due:
         label += f" · {escape_markdown(due_label(book, f))}"
     if f.verification != "confirmed":
@@ -266,6 +282,9 @@ def _finding(book: Rulebook, f: Finding) -> None:
         st.markdown("\n\n".join(body))
         if f.notes:
             st.caption(escape_markdown(f.notes))
+        if f.state == "depends":
+            st.markdown(f"**Whether this applies**\n- {escape_markdown(depends_on(book, f.undecided))}")
+            return
         st.markdown(
             "**Why this applies**\n"
             + ("\n".join(f"- {escape_markdown(r.text)}" for r in f.because) or "No conditions.")
@@ -277,7 +296,33 @@ def _badge(label: str, colour: BadgeColour, icon: str | None = None) -> str:
     return f":{colour}-badge[{icon + ' ' if icon else ''}{escape_markdown(label)}]"
 
 
+def _depends(book: Rulebook, outcome: Outcome, shown: tuple[Finding, ...]) -> None:
+    """Obligations of every branch of a planning answer left "not decided yet": apart from what applies."""
+    st.info(
+        "You answered some planning questions **not decided yet**. Whether these obligations apply depends on "
+        "that decision; the obligations of every branch are listed. Decide, then change the answer to see which apply.",
+        icon=":material/help:",
+    )
+    keep = set(map(id, shown))
+    for heading, findings in depends_rows(book, outcome):
+        st.subheader(escape_markdown(heading))
+        visible = tuple(f for f in findings if id(f) in keep)
+        if not visible:
+            st.caption("None match the filters.")
+        for area, items in by_area(book, visible):
+            st.markdown(f"##### {escape_markdown(area)}")
+            for finding in items:
+                _finding(book, finding)
+
+
+def skipped(outcome: Outcome) -> None:
+    """Why whole topics were not asked (shared by the review screen and the Why not tab)."""
+    if outcome.skipped:
+        st.markdown(f"**{NOT_ASKED}**\n" + "\n".join(f"- {escape_markdown(text)}" for _, text in skipped_rows(outcome)))
+
+
 def _why_not(book: Rulebook, outcome: Outcome) -> None:
+    skipped(outcome)
     if not outcome.not_applicable:
         st.caption("Every obligation in the rules applies, or waits for an answer.")
         return

@@ -238,6 +238,7 @@ def _review(wiz: Wizard, derived: WizardState) -> None:
         )
     if not answers:
         st.info("No answers yet.")
+    results.skipped(outcome)
     pending = derived.pending
     if pending:
         st.warning(f"{len(pending)} question(s) still to answer; the results will be incomplete.")
