@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from .logic import NA, UNKNOWN, Values, evaluate_condition, undecided
 from .models import KINDS, UNDECIDED, Condition, Rulebook
 from .outcome import Reason, SkippedTopic
+from .plan import JUDGED_KEPT
 
 __all__ = ["WORDING", "explain", "first_failure", "plain_failure", "show", "skipped_topics", "words"]
 
@@ -181,6 +182,21 @@ def skipped_topics(book: Rulebook, values: Values) -> tuple[SkippedTopic, ...]:
     >>> [s.text for s in skipped_topics(book, resolve(book, {"uses_widgets": False}))]
     ['Shipping questions were not asked because you said “Do you make widgets?” — no (they are asked when the answer is yes).']
     """
+    plan = book.plan
+    key = (*(_frozen(values.get(q.id)) for q in plan.order), frozenset(values.undecided))
+    hit = plan.skipped.get(key)
+    if hit is None:
+        hit = _skipped(book, values)
+        if len(plan.skipped) < JUDGED_KEPT:
+            plan.skipped[key] = hit
+    return hit
+
+
+def _frozen(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _skipped(book: Rulebook, values: Values) -> tuple[SkippedTopic, ...]:
     out: list[SkippedTopic] = []
     plan = book.plan
     for topic in book.meta.topics:

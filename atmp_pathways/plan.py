@@ -107,6 +107,8 @@ class Plan:
         for q in self.order:
             self.topic_questions.setdefault(book.topic_of[q.id], ())
             self.topic_questions[book.topic_of[q.id]] += (q,)
+        #: (answers' resolved values, undecided) → ``explain.skipped_topics``; bounded like ``judged``.
+        self.skipped: dict[Hashable, tuple[Any, ...]] = {}
         #: topics that define an obligation or a determination (skipping them may change a result).
         self.topics_with_rules = frozenset(
             [book.topic_of[o.id] for o in book.obligations] + [book.topic_of[d.id] for d in book.determinations]
