@@ -45,6 +45,7 @@ def catalogue_data(book: Rulebook) -> dict[str, Any]:
                 "help": q.help,
                 "choices": book.choices(q),
                 "choices_from": q.choices_from,
+                "undecided": q.undecided,
                 "when": condition_data(q.when),
                 "citations": cites(q.citations),
             }
@@ -166,7 +167,8 @@ def catalogue_markdown(book: Rulebook) -> str:
     ]
     for q in book.questions:
         when = q.when.describe() if q.when else "always"
-        lines.append(f"| `{q.id}` | {book.topic_of[q.id]} | {q.kind} | {_cell(q.text)} | {_cell(when)} |")
+        kind = f"{q.kind} + “{_cell(q.undecided)}”" if q.undecided else q.kind  # a planning question
+        lines.append(f"| `{q.id}` | {book.topic_of[q.id]} | {kind} | {_cell(q.text)} | {_cell(when)} |")
     if book.determinations:
         lines += _determinations_markdown(book)
     lines += [
