@@ -169,6 +169,9 @@ def plain_failure(
     return "none of these holds: " + "; ".join(plain_failure(book, c, values, want, applies) for c in children)
 
 
+_ASKED = "they are asked"
+
+
 def skipped_topics(book: Rulebook, values: Values) -> tuple[SkippedTopic, ...]:
     """Topics with obligations (or determinations) none of whose questions is asked, and why.
 
@@ -208,13 +211,12 @@ def _skipped(book: Rulebook, values: Values) -> tuple[SkippedTopic, ...]:
         if all(v is NA for v in given):
             own = {q.id for q in questions}
             entry = [q for q in questions if q.when is not None and not (q.when.questions() & own)] or questions
-            reasons: list[str] = []
+            reasons: dict[str, str] = {}  # what the user said → the first sentence built on it
             for q in entry:
                 assert q.when is not None  # a question without `when` is always asked
-                text = plain_failure(book, q.when, values, True, "they are asked")
-                if text not in reasons:
-                    reasons.append(text)
-            reason = book.topic_skipped_because.get(topic) or "; ".join(reasons)
+                text = plain_failure(book, q.when, values, True, _ASKED)
+                reasons.setdefault(text.split(f" ({_ASKED} when ")[0], text)
+            reason = book.topic_skipped_because.get(topic) or "; ".join(reasons.values())
             out.append(SkippedTopic(topic, title, f"{title} questions were not asked because {reason.rstrip('.')}."))
             continue
         if values.undecided and all(v is NA or v is UNKNOWN for v in given):

@@ -48,7 +48,7 @@ def test_an_undecided_answer_is_answered_and_what_hangs_on_it_is_not_asked(book:
     assert [q.id for q in pending_questions(book, {"makes_gadgets": True})] == ["own_workshop", "sells_abroad"]
     assert pending_questions(book, UNSURE) == []  # not asked again; site_large and export_licence_held not asked
     decided = {**UNSURE, "own_workshop": True}
-    assert [q.id for q in pending_questions(book, decided)] == ["site_large"]
+    assert [q.id for q in pending_questions(book, decided)] == ["site_large", "site_shared"]
 
 
 def test_obligations_of_both_branches_depend_on_the_undecided_answer(book: Rulebook) -> None:
@@ -59,6 +59,7 @@ def test_obligations_of_both_branches_depend_on_the_undecided_answer(book: Ruleb
         "workshop_licence": ("own_workshop",),  # own workshop: yes
         "contract_maker_agreement": ("own_workshop",),  # own workshop: no
         "large_site_permit": ("own_workshop",),  # behind a question not asked
+        "shared_site_agreement": ("own_workshop",),
         "export_licence": ("sells_abroad",),
     }
     assert all(f.state == "depends" for f in out.depends) and not out.undetermined
@@ -176,6 +177,11 @@ def test_the_authors_reason_and_the_undecided_answer_that_holds_a_topic_back(boo
         "“Will you make them in your own workshop?” (not decided yet)."
     )
     assert "plans" not in texts  # asked
+    site = {s.topic: s.text for s in evaluate(book, {**UNSURE, "own_workshop": False}).skipped}["site"]
+    assert site == (  # two entry questions ruled out by the same answer: said once
+        "Workshop site questions were not asked because you said “Will you make them in your own workshop?” — no "
+        "(they are asked when the answer is yes)."
+    )
 
 
 # ---- exports ------------------------------------------------------------------------------------
@@ -189,7 +195,8 @@ def test_outline_lists_depending_obligations_apart_and_topics_not_asked(book: Ru
     assert (1, DEPENDS) in heads and (2, sentence) in heads and (1, NOT_ASKED) in heads
     assert heads.index((1, DEPENDS)) > heads.index((1, "Applies now"))
     rows = [r for r in checklist_rows(out, book, None) if r["state"] == "depends"]
-    assert {r["obligation_id"] for r in rows} == {"workshop_licence", "contract_maker_agreement", "large_site_permit"}
+    ids = {"workshop_licence", "contract_maker_agreement", "large_site_permit", "shared_site_agreement"}
+    assert {r["obligation_id"] for r in rows} == ids
     assert all(r["title"].endswith(sentence) for r in rows)
 
 
@@ -241,7 +248,7 @@ def test_the_wizard_offers_not_decided_yet_and_the_results_show_what_depends(mon
     at.button(key="see_results").click().run()
     assert not at.exception
     tab = next(t for t in at.tabs if t.label.startswith("Depends on your decision ("))
-    assert tab.label == "Depends on your decision (4)"
+    assert tab.label == "Depends on your decision (5)"
     shown = "\n".join(str(e.value) for e in tab.markdown).replace("\\", "")
     assert "Licence your workshop" in shown and "Sign an agreement with your contract maker" in shown
     applies = next(t for t in at.tabs if t.label.startswith("Applies now ("))
