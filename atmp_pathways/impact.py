@@ -37,6 +37,7 @@ _STATE_WORDS = {
     "applies_from": "applies from a later date",
     "horizon": "on the horizon",
     "undetermined": "waits for answers",
+    "depends": "depends on an answer not decided yet",
     None: "does not apply",
 }
 
@@ -238,7 +239,7 @@ def impact_of(
         kind: LineKind | None = None
         if before not in _LIVE and after in _LIVE:
             kind = "starts"
-        elif before in _LIVE and after not in _LIVE and after != "undetermined":
+        elif before in _LIVE and after not in _LIVE and after not in ("undetermined", "depends"):
             kind = "stops"
         elif before != after or (a and b and _entry_differs(a, b)):
             kind = "changes"

@@ -149,6 +149,14 @@ def test_progress_counts_not_decided_yet_as_a_way_to_answer(book: Rulebook) -> N
     assert hi >= 5
 
 
+def test_a_saved_assessment_keeps_what_depends(book: Rulebook) -> None:
+    from atmp_pathways.store._values import summarise_outcome
+
+    kept = summarise_outcome(evaluate(book, UNSURE))
+    assert kept["counts"]["depends"] == 5
+    assert {o["id"] for o in kept["obligations"] if o["state"] == "depends"} >= {"workshop_licence", "export_licence"}
+
+
 # ---- why a topic was not asked -------------------------------------------------------------------
 
 

@@ -35,7 +35,7 @@ EVERYONE = "*"
 LOCAL_USER = "local"
 """Owner recorded in single-user local mode (no login configured)."""
 
-_TRACKED_STATES = ("applies", "applies_from", "horizon", "undetermined")
+_TRACKED_STATES = ("applies", "applies_from", "horizon", "undetermined", "depends")
 
 
 def encode_answers(answers: Mapping[str, AnswerValue]) -> dict[str, Any]:
@@ -124,6 +124,7 @@ def summarise_outcome(outcome: Outcome) -> dict[str, Any]:
             "applies_from": len(outcome.upcoming),
             "horizon": len(outcome.horizon),
             "undetermined": len(outcome.undetermined),
+            "depends": len(outcome.depends),
         },
     }
 
