@@ -24,7 +24,7 @@ from atmp_pathways.exports import EXPORTS
 from atmp_pathways.exports.outline import DEPENDS, NOT_ASKED, Heading, checklist_rows, depends_on, outline
 from atmp_pathways.logic import resolve
 from atmp_pathways.models import UNDECIDED, AnswerValue
-from atmp_pathways.present import answer_label
+from atmp_pathways.present import answer_label, state_label
 from atmp_pathways.progress import JourneyCounter
 from atmp_pathways.scenarios import load_scenarios, run_scenario
 from atmp_pathways.wizard import Wizard
@@ -202,7 +202,7 @@ def test_outline_lists_depending_obligations_apart_and_topics_not_asked(book: Ru
     assert depends_on(book, ("own_workshop",)) == sentence
     assert (1, DEPENDS) in heads and (2, sentence) in heads and (1, NOT_ASKED) in heads
     assert heads.index((1, DEPENDS)) > heads.index((1, "Applies now"))
-    rows = [r for r in checklist_rows(out, book, None) if r["state"] == "depends"]
+    rows = [r for r in checklist_rows(out, book, None) if r["state"] == state_label("depends")]
     ids = {"workshop_licence", "contract_maker_agreement", "large_site_permit", "shared_site_agreement"}
     assert {r["obligation_id"] for r in rows} == ids
     assert all(r["title"].endswith(sentence) for r in rows)
