@@ -28,7 +28,7 @@ from yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import ScalarNode
 from yaml.parser import Parser
 from yaml.reader import Reader
 from yaml.resolver import Resolver
@@ -132,22 +132,24 @@ def decode_text(raw: bytes, max_bytes: int = MAX_BYTES) -> str:
         ) from None
 
 
-def parse_yaml(text: str, name: str = "<text>") -> tuple[Any, dict[LinePath, int]]:
-    """Parse one YAML document into plain data and a key-path → line map."""
+def parse_yaml(text: str, name: str = "<text>", *, tuples: bool = False) -> tuple[Any, dict[LinePath, int]]:
+    """Parse one YAML document into plain data and a key-path → line map.
+
+    With ``tuples`` lists come back as tuples (what the frozen rule models hold).
+    """
     if len(text) > MAX_BYTES:
         raise YamlProblem(f"text is {len(text):,} characters; the limit is {MAX_BYTES:,}")
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as err:
         raise _reader_problem(text, err) from None
-    loader.tag_cache = {}
     lines: dict[LinePath, int] = {}
     # Building holds no reference cycles, yet each few hundred containers would start a
     # collection that walks all the data built so far: a large file parses faster without.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        data = _document(loader, lines)
+        data = _document(loader, lines, tuples)
     except YamlProblem:
         raise
     except yaml.reader.ReaderError as err:
@@ -182,39 +184,18 @@ def _reader_problem(text: str, err: yaml.reader.ReaderError) -> YamlProblem:
     )
 
 
-def _document(loader: Any, lines: dict[LinePath, int]) -> Any:
+def _document(loader: Any, lines: dict[LinePath, int], tuples: bool = False) -> Any:
     """Build plain data straight from parser events (no node tree), one document only."""
     loader.get_event()  # stream start
     if loader.check_event(StreamEndEvent):
         return None
     loader.get_event()  # document start
-    data = _value(loader, loader.get_event(), (), lines, 0)
+    data = _Builder(loader, lines, tuples).value(loader.get_event(), (), 0)
     loader.get_event()  # document end
     if not loader.check_event(StreamEndEvent):
         event = loader.peek_event()
         raise YamlProblem("more than one YAML document in the file", event.start_mark.line + 1, "remove the '---' line")
     return data
-
-
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
-
-
-def _tag(loader: Any, event: Any, kind: type[Node], value: str | None) -> str:
-    tag = event.tag
-    if tag is None or tag == "!":
-        if kind is not ScalarNode:
-            return _MAP if kind is MappingNode else _SEQ  # no path resolvers: always the default
-        # A scalar's resolution depends only on its text and style, and keys and short values
-        # repeat on every item of a long list: resolve each once per document.
-        key = (value, event.implicit)
-        cache: dict[tuple[Any, ...], str] = loader.tag_cache
-        tag = cache.get(key)
-        if tag is None:
-            tag = cache[key] = loader.resolve(kind, value, event.implicit)
-    if tag not in _SAFE_TAGS:
-        raise YamlProblem(f"tag '{tag}' is not allowed", event.start_mark.line + 1, "remove the tag; write plain data")
-    return str(tag)
 
 
 # C0 controls other than tab and newline, DEL and C1 controls: refused in parsed values and
@@ -230,19 +211,128 @@ _KINDS = {
 }
 
 
-def _scalar(loader: Any, event: Any, tag: str) -> Any:
-    line = event.start_mark.line + 1
-    if tag == _STR:
-        if event.style == '"':  # only escapes in double quotes can produce what the reader refuses raw
-            _refuse_controls(event.value, line)
-        return event.value
-    node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
-    try:
-        return loader.construct_object(node)
-    except Exception:  # noqa: BLE001 - any failure to build a scalar is the author's typo, not a crash
-        kind, hint = _KINDS.get(tag, ("value", "write plain text, a number, a date or true/false"))
-        article = "an" if kind[0] in "aeiou" else "a"
-        raise YamlProblem(f"{quote(event.value)} is not {article} valid {kind}", line, hint) from None
+class _Builder:
+    """Plain data and the line map from one document's events.
+
+    Keys and short values repeat on every item of a long list, and a scalar's meaning depends
+    only on its tag, text, style and implicitness: each distinct scalar is resolved and built
+    once per document (the values kept are immutable: text, numbers, dates, booleans, null).
+    Scalars inside mappings and lists are handled in place, without a call per value.
+    """
+
+    def __init__(self, loader: Any, lines: dict[LinePath, int], tuples: bool) -> None:
+        self.loader = loader
+        self.lines = lines
+        self.tuples = tuples
+        self.get_event = loader.get_event
+        self.scalars: dict[tuple[Any, ...], tuple[str, Any]] = {}
+
+    def scalar(self, event: Any) -> tuple[str, Any]:
+        """(tag, value) of a scalar event; refuses unsafe tags, escaped controls, malformed values."""
+        key = (event.tag, event.value, event.implicit, event.style == '"')
+        hit = self.scalars.get(key)
+        if hit is not None:
+            return hit
+        line = event.start_mark.line + 1
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(ScalarNode, event.value, event.implicit)
+        if tag not in _SAFE_TAGS:
+            raise YamlProblem(f"tag '{tag}' is not allowed", line, "remove the tag; write plain data")
+        tag = str(tag)
+        if tag == _STR:
+            if event.style == '"':  # only escapes in double quotes can produce what the reader refuses raw
+                _refuse_controls(event.value, line)
+            value: Any = event.value
+        else:
+            node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+            try:
+                value = self.loader.construct_object(node)
+            except Exception:  # noqa: BLE001 - any failure to build a scalar is the author's typo, not a crash
+                kind, hint = _KINDS.get(tag, ("value", "write plain text, a number, a date or true/false"))
+                article = "an" if kind[0] in "aeiou" else "a"
+                raise YamlProblem(f"{quote(event.value)} is not {article} valid {kind}", line, hint) from None
+        hit = self.scalars[key] = (tag, value)
+        return hit
+
+    @staticmethod
+    def container_tag(event: Any) -> None:
+        """An untagged mapping or list is always plain (no path resolvers); a tagged one must be safe."""
+        tag = event.tag
+        if tag is not None and tag != "!" and tag not in _SAFE_TAGS:
+            raise YamlProblem(
+                f"tag '{tag}' is not allowed", event.start_mark.line + 1, "remove the tag; write plain data"
+            )
+
+    def value(self, event: Any, path: LinePath, depth: int) -> Any:
+        line = event.start_mark.line + 1
+        self.lines[path] = line
+        if isinstance(event, AliasEvent):
+            raise YamlProblem("anchors and aliases (*name) are not allowed", line, "write the value out in full")
+        if depth >= MAX_DEPTH:
+            raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", line, "flatten the structure")
+        if isinstance(event, ScalarEvent):
+            return self.scalar(event)[1]
+        if isinstance(event, SequenceStartEvent):
+            return self.sequence(event, path, depth)
+        return self.mapping(event, path, depth)
+
+    def sequence(self, event: Any, path: LinePath, depth: int) -> Any:
+        self.container_tag(event)
+        get_event, lines, scalar = self.get_event, self.lines, self.scalar
+        inner = depth + 1
+        flat = inner < MAX_DEPTH  # a scalar item can be read in place
+        items: list[Any] = []
+        while True:
+            item = get_event()
+            kind = type(item)
+            if kind is SequenceEndEvent:
+                break
+            child = (*path, len(items))
+            if flat and kind is ScalarEvent:
+                lines[child] = item.start_mark.line + 1
+                items.append(scalar(item)[1])
+            else:
+                items.append(self.value(item, child, inner))
+        return tuple(items) if self.tuples else items
+
+    def mapping(self, event: Any, path: LinePath, depth: int) -> dict[Any, Any]:
+        self.container_tag(event)
+        get_event, lines, scalar = self.get_event, self.lines, self.scalar
+        inner = depth + 1
+        flat = inner < MAX_DEPTH
+        result: dict[Any, Any] = {}
+        while True:
+            key_event = get_event()
+            kind = type(key_event)
+            if kind is MappingEndEvent:
+                break
+            key_line = key_event.start_mark.line + 1
+            if kind is AliasEvent:
+                raise YamlProblem(
+                    "anchors and aliases (*name) are not allowed", key_line, "write the value out in full"
+                )
+            if kind is not ScalarEvent:
+                raise YamlProblem("keys must be plain text", key_line)
+            key_tag, key = scalar(key_event)
+            if key_tag == _NULL:
+                raise YamlProblem("keys must be plain text", key_line)
+            if isinstance(key, bool):
+                raise YamlProblem(
+                    f"key '{key_event.value}' is read as a boolean", key_line, f"quote it: '{key_event.value}'"
+                )
+            if not isinstance(key, (str, int)):
+                key = str(key_event.value)
+            if key in result:
+                raise YamlProblem(f"duplicate key {quote(key)}", key_line, "each key may appear once")
+            child = (*path, key)
+            item = get_event()
+            if flat and type(item) is ScalarEvent:
+                result[key] = scalar(item)[1]
+            else:
+                result[key] = self.value(item, child, inner)
+            lines[child] = key_line
+        return result
 
 
 def _refuse_controls(text: str, line: int) -> None:
@@ -253,44 +343,3 @@ def _refuse_controls(text: str, line: int) -> None:
             line,
             "remove it; save the file as plain UTF-8 text",
         )
-
-
-def _value(loader: Any, event: Any, path: LinePath, lines: dict[LinePath, int], depth: int) -> Any:
-    line = event.start_mark.line + 1
-    lines[path] = line
-    if isinstance(event, AliasEvent):
-        raise YamlProblem("anchors and aliases (*name) are not allowed", line, "write the value out in full")
-    if depth >= MAX_DEPTH:
-        raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", line, "flatten the structure")
-    if isinstance(event, ScalarEvent):
-        return _scalar(loader, event, _tag(loader, event, ScalarNode, event.value))
-    get_event = loader.get_event
-    if isinstance(event, SequenceStartEvent):
-        _tag(loader, event, SequenceNode, None)
-        items: list[Any] = []
-        while not isinstance(item := get_event(), SequenceEndEvent):
-            items.append(_value(loader, item, (*path, len(items)), lines, depth + 1))
-        return items
-    _tag(loader, event, MappingNode, None)  # mapping start
-    result: dict[Any, Any] = {}
-    while not isinstance(key_event := get_event(), MappingEndEvent):
-        key_line = key_event.start_mark.line + 1
-        if isinstance(key_event, AliasEvent):
-            raise YamlProblem("anchors and aliases (*name) are not allowed", key_line, "write the value out in full")
-        if not isinstance(key_event, ScalarEvent):
-            raise YamlProblem("keys must be plain text", key_line)
-        key_tag = _tag(loader, key_event, ScalarNode, key_event.value)
-        if key_tag == _NULL:
-            raise YamlProblem("keys must be plain text", key_line)
-        key = _scalar(loader, key_event, key_tag)
-        if isinstance(key, bool):
-            raise YamlProblem(
-                f"key '{key_event.value}' is read as a boolean", key_line, f"quote it: '{key_event.value}'"
-            )
-        if not isinstance(key, (str, int)):
-            key = str(key_event.value)
-        if key in result:
-            raise YamlProblem(f"duplicate key {quote(key)}", key_line, "each key may appear once")
-        result[key] = _value(loader, get_event(), (*path, key), lines, depth + 1)
-        lines[(*path, key)] = key_line
-    return result

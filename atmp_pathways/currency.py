@@ -51,12 +51,12 @@ def review_problems(rules_dir: str | Path, *, today: date, max_age_days: int | N
 
 def _read(root: Path, path: Path, model: type[Any]) -> FileData[Any] | None:
     """One rule file, read with the loader's guards (regular file inside the folder, size cap)."""
-    from .loader import _tuplify, display_path  # the loader imports nothing from here; keep it one-way
+    from .loader import display_path  # the loader imports nothing from here; keep it one-way
 
     shown = display_path(path)
     try:
-        data, lines = parse_yaml(decode_text(read_inside(root, path, MAX_BYTES)), shown)
-        return FileData(shown, model.model_validate(_tuplify(data)), lines)
+        data, lines = parse_yaml(decode_text(read_inside(root, path, MAX_BYTES)), shown, tuples=True)
+        return FileData(shown, model.model_validate(data), lines)
     except (OSError, UnsafeFile, YamlProblem, ValidationError):
         return None
 

@@ -83,7 +83,7 @@ def _load(root: Path) -> tuple[Rulebook | None, list[Problem]]:
             return None
         hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + raw + b"\0")
         try:
-            data, lines = parse_yaml(decode_text(raw), shown)
+            data, lines = parse_yaml(decode_text(raw), shown, tuples=True)
         except YamlProblem as err:
             problems.append(Problem(shown, err.line, "", err.message, err.hint, code="yaml_syntax"))
             unreadable.append(shown)
@@ -93,7 +93,7 @@ def _load(root: Path) -> tuple[Rulebook | None, list[Problem]]:
             unreadable.append(shown)
             return None
         try:
-            return FileData(shown, model.model_validate(_tuplify(data)), lines)
+            return FileData(shown, model.model_validate(data), lines)
         except ValidationError as err:
             problems.extend(_schema_problems(shown, err, lines, data))
             half_read.update(_ids_in(data))
@@ -189,7 +189,7 @@ def _ids_in(data: dict[str, Any]) -> set[str]:
     found = set()
     for key in ("questions", "determinations", "obligations", "sources", "lists", "tables"):
         items = data.get(key)
-        for item in items if isinstance(items, list) else []:
+        for item in items if isinstance(items, (list, tuple)) else []:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 found.add(item["id"])
     return found
@@ -212,15 +212,6 @@ def _without_cascades(problems: list[Problem], half_read: set[str], unreadable: 
             continue
         kept.append(p)
     return kept, hidden
-
-
-def _tuplify(data: Any) -> Any:
-    """Lists → tuples, so the frozen models hold immutable sequences."""
-    if isinstance(data, list):
-        return tuple(_tuplify(v) for v in data)
-    if isinstance(data, dict):
-        return {k: _tuplify(v) for k, v in data.items()}
-    return data
 
 
 def display_path(path: Path) -> str:
