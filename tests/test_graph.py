@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from atmp_pathways import Rulebook, build_graph, lint_rulebook, to_dot, to_mermaid
+import shutil
+from pathlib import Path
+
+from atmp_pathways import Rulebook, build_graph, lint_rulebook, load_rulebook, to_dot, to_mermaid
+
+from .paths import ROOT, TOY
 
 
 def test_graph_edges_come_from_conditions_and_citations(toy_book: Rulebook) -> None:
@@ -42,3 +47,15 @@ def test_mermaid_export_is_a_flowchart(toy_book: Rulebook) -> None:
     text = to_mermaid(toy_book)
     assert text.startswith("flowchart LR\n")
     assert '["uses_widgets"]' in text and "-->|when|" in text and "-.->|cites|" in text
+
+
+def test_dot_export_draws_reform_proposals(tmp_path: Path) -> None:
+    """A rules folder with proposals.yaml drew no graph at all (KeyError on the proposal node kind)."""
+    root = tmp_path / "rules"
+    shutil.copytree(TOY, root)
+    shutil.copy(ROOT / "tests" / "fixtures" / "toy_proposals" / "proposals.yaml", root / "proposals.yaml")
+    book = load_rulebook(root)
+    assert book.proposals
+    dot = to_dot(book)
+    assert f'"p:{book.proposals[0].id}" [label=' in dot and "shape=hexagon" in dot
+    assert f'"p:{book.proposals[0].id}" -> "s:' in dot
