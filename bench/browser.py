@@ -47,10 +47,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_server(rules: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _start_server(rules: Path, port: int, log: Path, script: Path = ROOT / "app.py") -> subprocess.Popen[bytes]:
     env = {**os.environ, "ATMP_RULES_DIR": str(rules)}
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        sys.executable, "-m", "streamlit", "run", str(script),
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip
@@ -145,6 +145,41 @@ def _pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, max(0, round(p * len(xs)) - 1))]
 
 
+def _against_floor(rounds: int = 6) -> list[Row]:
+    """Click → next on the shipped rules against the one-radio floor, same browser, same run."""
+    from . import click
+
+    rules = ROOT / "rules"
+    with tempfile.TemporaryDirectory(prefix="atmp-floor-") as tmp:
+        floor_app = Path(tmp) / "one_radio.py"
+        floor_app.write_text(click.FLOOR_APP, encoding="utf-8")
+        procs = []
+        try:
+            paths = click.journeys(rules)
+            app_port, floor_port = _free_port(), _free_port()
+            procs.append(_start_server(rules, app_port, Path(tmp) / "app.log"))
+            procs.append(_start_server(rules, floor_port, Path(tmp) / "floor.log", floor_app))
+            app, floor = asyncio.run(
+                click.measure(f"http://127.0.0.1:{app_port}/", f"http://127.0.0.1:{floor_port}/", paths, rounds)
+            )
+        except Exception as err:  # noqa: BLE001 - reported in the table
+            return [
+                Row(
+                    "browser",
+                    "click → next against the floor",
+                    "failed",
+                    status="failed",
+                    note=f"{type(err).__name__}: {err}"[:300],
+                )
+            ]
+        finally:
+            for proc in procs:
+                _stop(proc)
+    if not app or not floor:
+        return [Row("browser", "click → next against the floor", "no samples", status="failed")]
+    return click.rows(app, floor, paths)
+
+
 def run() -> list[Row]:
     if not (ROOT / "app.py").exists():
         return [Row("browser", "browser benchmarks", "app.py absent", status="skipped")]
@@ -160,7 +195,7 @@ def run() -> list[Row]:
     from atmp_pathways import load_rulebook
     from tests.generate import generate_rules
 
-    rows: list[Row] = []
+    rows: list[Row] = _against_floor()
     with tempfile.TemporaryDirectory(prefix="atmp-browser-") as tmp:
         rules = Path(tmp) / "rules"
         gen = generate_rules(rules, 200, seed=2, yes_no_only=True)
