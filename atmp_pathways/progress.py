@@ -38,6 +38,12 @@ __all__ = ["JourneyCounter"]
 _BUDGET = 40  # engine calls (~3 ms each on the shipped rules) for one fewest-questions search
 _MAX_GROUPS = 10  # many_of choices grouped by how the leaves judge them; 2**10 unions at most
 _Signature = tuple[object, ...]
+_MEMO_ENTRIES = 50_000  # answers and answered paths remembered (then start afresh)
+
+
+def _answer_key(question_id: str, value: object) -> tuple[object, ...]:
+    """A hashable, exact key for one answer (``True`` and ``1``, lists and tuples stay apart)."""
+    return (question_id, type(value), tuple(value) if isinstance(value, list) else value)
 
 
 def _leaves(cond: Condition | None, out: dict[str, list[Condition]]) -> None:
@@ -71,10 +77,25 @@ class JourneyCounter:
         self._classes: dict[str, list[AnswerValue]] = {}
         self._memo: dict[frozenset[tuple[str, _Signature]], int | None] = {}
         self._most: dict[frozenset[tuple[str, _Signature]], int] = {}
+        # Per answer: its signature; per answered path: the running (lo, hi) of ``total``. A rerun
+        # then costs one new answer's work, not every leaf of every answer on every prefix again.
+        self._signatures: dict[tuple[object, ...], _Signature] = {}
+        self._totals: dict[tuple[tuple[object, ...], ...], tuple[int, int]] = {}
         self._lock = threading.Lock()
 
     def signature(self, question_id: str, value: object) -> _Signature:
         """How every leaf on the question judges ``value`` (equal signatures: same journey)."""
+        key = _answer_key(question_id, value)
+        found = self._signatures.get(key)
+        if found is None:
+            found = self._signature(question_id, value)
+            with self._lock:
+                if len(self._signatures) >= _MEMO_ENTRIES:
+                    self._signatures.clear()  # misses only cost time
+                self._signatures[key] = found
+        return found
+
+    def _signature(self, question_id: str, value: object) -> _Signature:
         q = self.book.questions_by_id.get(question_id)
         if q is not None and q.undecided is not None and value == UNDECIDED:  # as ``logic.evaluate_condition``
             return tuple(
@@ -182,12 +203,23 @@ class JourneyCounter:
         Each prefix of the path gives bounds that hold for all of its continuations, this
         journey among them; the tightest of them is kept, so the range only narrows.
         """
+        keys = tuple(_answer_key(qid, value) for qid, value in path)
         lo, hi = 1, len(self.book.questions)
-        answers: dict[str, AnswerValue] = {}
-        for i in range(len(path) + 1):
+        start = 0
+        for i in range(len(path), -1, -1):  # the longest prefix already counted (usually all but the last answer)
+            hit = self._totals.get(keys[:i])
+            if hit is not None:
+                (lo, hi), start = hit, i + 1
+                break
+        answers: dict[str, AnswerValue] = dict(path[: max(start - 1, 0)])
+        for i in range(start, len(path) + 1):
             if i:
                 answers[path[i - 1][0]] = path[i - 1][1]
             fewest = self.fewest(answers)
             lo = max(lo, i + (fewest if fewest is not None else min(1, self.most(answers))))
             hi = min(hi, i + self.most(answers))
+            with self._lock:
+                if len(self._totals) >= _MEMO_ENTRIES:
+                    self._totals.clear()
+                self._totals[keys[:i]] = (lo, hi)
         return lo, max(lo, hi)

@@ -120,7 +120,7 @@ def sync_url(keep_as_of: bool = False) -> None:
     ``keep_as_of``: on a page without the date widget (which binds ``?as_of=`` itself),
     write the chosen date back too, so no page drops it from the address.
     """
-    token = encode_answers(answers())
+    token = _token(answers())
     if token and st.query_params.get(URL_PARAM) != token:
         st.query_params[URL_PARAM] = token
     elif not token and URL_PARAM in st.query_params:
@@ -128,6 +128,17 @@ def sync_url(keep_as_of: bool = False) -> None:
     chosen = st.session_state.get("as_of")
     if keep_as_of and isinstance(chosen, date) and st.query_params.get(AS_OF_PARAM) != chosen.isoformat():
         st.query_params[AS_OF_PARAM] = chosen.isoformat()
+
+
+def _token(current: dict[str, AnswerValue]) -> str:
+    """``encode_answers(current)``, reused while the answers are unchanged (most reruns)."""
+    snapshot = tuple((qid, type(v), tuple(v) if isinstance(v, list) else v) for qid, v in current.items())
+    last = st.session_state.get("url_token")
+    if isinstance(last, tuple) and last[0] == snapshot:
+        return str(last[1])
+    token = encode_answers(current)
+    st.session_state["url_token"] = (snapshot, token)
+    return token
 
 
 def flash(kind: Literal["success", "warning", "error"], message: str, details: list[str] | None = None) -> None:

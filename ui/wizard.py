@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -22,8 +22,14 @@ from . import results, state
 __all__ = ["WIDGETS", "render"]
 
 
-def escape_markdown(text: str) -> str:
+@lru_cache(maxsize=4096)
+def _escape_cached(text: str) -> str:
     return _escape(text, streamlit=True)
+
+
+def escape_markdown(text: str) -> str:
+    """Streamlit-escaped text; rule texts recur on every rerun, so short ones are remembered."""
+    return _escape_cached(text) if len(text) <= 2000 else _escape(text, streamlit=True)
 
 
 def render(wiz: Wizard) -> None:
@@ -37,16 +43,27 @@ def render(wiz: Wizard) -> None:
     if view == "questions" and question is None:
         state.set_view("review")
         view = "review"
-    _sidebar(book, view, derived)
+    if view != "start":
+        _as_of_input(st.sidebar)  # first: the screens below read the date it holds
+    # The answers list is drawn after the screen (in its place in the sidebar), so the next
+    # question reaches the browser before the list of everything answered so far.
+    answers_panel = st.sidebar.container()
+    try:
+        _screen(wiz, view, question, derived)
+    finally:  # also when the screen failed: the answers stay reachable (and savable)
+        _sidebar(book, derived, answers_panel)
+    state.sync_url()
+
+
+def _screen(wiz: Wizard, view: str, question: Question | None, derived: WizardState) -> None:
     if view == "start":
-        _start(book)
+        _start(wiz.book)
     elif question is not None:
         _question(wiz, question, derived)
     elif view == "review":
         _review(wiz, derived)
     else:
         results.render(wiz, state.answers(), state.as_of())
-    state.sync_url()
 
 
 def _show_flashes() -> None:
@@ -254,11 +271,9 @@ def _review(wiz: Wizard, derived: WizardState) -> None:
     buttons.button("See results", key="see_results", type="primary", on_click=state.set_view, args=("results",))
 
 
-def _sidebar(book: Rulebook, view: str, derived: WizardState) -> None:
+def _sidebar(book: Rulebook, derived: WizardState, where: DeltaGenerator) -> None:
     answers = state.answers()
-    with st.sidebar:
-        if view != "start":
-            _as_of_input(st.sidebar)
+    with where:
         st.subheader("Your answers")
         path = derived.path
         if not path:
