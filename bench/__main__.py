@@ -220,6 +220,8 @@ def main() -> None:
     width = max(len(r.figure) for r in rows) if rows else 10
     for r in rows:
         print(f"{r.area:<8} {r.figure:<{width}}  {r.value:<40} {r.target:<26} {r.status}")
+        if r.status == "failed" and r.note:
+            print(f"{'':<8} {r.note}")
     if not args.no_write:
         argv = (
             ""

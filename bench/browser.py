@@ -207,7 +207,7 @@ def run() -> list[Row]:
         try:
             single, loaded, failed = asyncio.run(_drive(f"http://127.0.0.1:{port}/", gen.witness, texts))
         except Exception as err:  # noqa: BLE001 - reported in the table
-            return [
+            return rows + [
                 Row(
                     "browser",
                     "browser benchmarks",
