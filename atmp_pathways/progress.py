@@ -197,6 +197,16 @@ class JourneyCounter:
         question = pending[0]
         return any(self._within({**answers, question.id: value}, depth - 1, budget) for value in self.classes(question))
 
+    def known_total(self, path: list[tuple[str, AnswerValue]]) -> tuple[int, int]:
+        """``total(path)`` if already counted, else the range of its longest counted prefix (looser,
+        never wrong: it holds for every continuation of that prefix), with no engine call."""
+        keys = tuple(_answer_key(qid, value) for qid, value in path)
+        for i in range(len(path), -1, -1):
+            hit = self._totals.get(keys[:i])
+            if hit is not None:
+                return hit[0], max(hit)
+        return 1, len(self.book.questions)
+
     def total(self, path: list[tuple[str, AnswerValue]]) -> tuple[int, int]:
         """(fewest, most) questions of a whole journey that starts with the answered ``path``.
 

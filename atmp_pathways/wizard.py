@@ -125,11 +125,16 @@ class Wizard:
             pending = self._pending_full(answers)
         return WizardState(path, pending)
 
-    def progress(self, answers: Mapping[str, AnswerValue], derived: WizardState) -> Progress:
-        """The question number and the journey's length range (``progress.JourneyCounter``)."""
+    def progress(self, answers: Mapping[str, AnswerValue], derived: WizardState, *, known: bool = False) -> Progress:
+        """The question number and the journey's length range (``progress.JourneyCounter``).
+
+        ``known``: without counting anything new (no engine call), the range already known for
+        these answers or a looser one that still holds — shown at once, then narrowed.
+        """
         if not derived.pending:  # the journey is over: its length is known
             return Progress(len(derived.path) + 1, len(derived.path), len(derived.path))
-        lo, hi = self.journeys.total([(qid, answers[qid]) for qid in derived.path])
+        path = [(qid, answers[qid]) for qid in derived.path]
+        lo, hi = self.journeys.known_total(path) if known else self.journeys.total(path)
         return Progress(len(derived.path) + 1, lo, hi)
 
     def path(self, answers: Mapping[str, AnswerValue]) -> list[str]:

@@ -73,3 +73,38 @@ def test_toy_progress_is_exact_when_the_journey_has_one_length(toy_book: Ruleboo
     p = wiz.progress(answers, wiz.state(answers))
     assert p.number == 2
     assert 2 <= p.fewest <= p.most <= len(toy_book.questions)
+
+
+def test_remembered_ranges_match_a_fresh_count_whatever_the_order_of_screens() -> None:
+    """A rerun continues from the longest prefix already counted: the same range as counting afresh,
+    also when screens come in another order (Back, Change, another session on the same server)."""
+    for _, book, answers in _journeys()[:4]:
+        shared = Wizard(book)
+        asked, _ = replay(book, answers)  # type: ignore[arg-type]
+        path = [(qid, answers[qid]) for qid in asked if qid in answers]
+        for end in (len(path), 1, len(path) // 2, len(path) - 1, 0, len(path)):
+            fresh = Wizard(book).journeys.total(path[:end])  # type: ignore[arg-type]
+            assert shared.journeys.total(path[:end]) == fresh  # type: ignore[arg-type]
+
+
+def test_the_range_shown_at_once_is_never_narrower_than_the_exact_one() -> None:
+    """The question screen first shows the range already known (no engine call), then narrows it:
+    the first never excludes what the second says, and is the previous screen's range."""
+    _, book, answers = _journeys()[0]
+    wiz = Wizard(book)
+    asked, _ = replay(book, answers)  # type: ignore[arg-type]
+    given: dict[str, object] = {}
+    previous: Progress | None = None
+    for qid in [q for q in asked if q in answers]:
+        derived = wiz.state(given)  # type: ignore[arg-type]
+        shown = wiz.progress(given, derived, known=True)  # type: ignore[arg-type]
+        exact = wiz.progress(given, derived)  # type: ignore[arg-type]
+        assert shown.number == exact.number
+        assert shown.fewest <= exact.fewest <= exact.most <= shown.most
+        if previous is None:
+            assert (shown.fewest, shown.most) == (1, len(book.questions))  # nothing counted yet
+        else:
+            assert (shown.fewest, shown.most) == (previous.fewest, previous.most)
+        assert wiz.progress(given, derived, known=True) == exact  # type: ignore[arg-type]
+        previous = exact
+        given[qid] = answers[qid]

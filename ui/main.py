@@ -43,7 +43,9 @@ def _fingerprint(root: Path) -> str:
 @st.cache_resource(show_spinner="Loading the rules…", max_entries=8)
 def _load(rules_dir: str, fingerprint: str) -> Wizard:
     """The rulebook (frozen) and its wizard memos: one copy serves every session (errors are not cached)."""
-    return Wizard(load_rulebook(rules_dir))
+    wiz = Wizard(load_rulebook(rules_dir))
+    wiz.journeys.total([])  # the first screen's journey range, counted once with the load
+    return wiz
 
 
 _RECHECK_SECONDS = 1.0

@@ -15,7 +15,7 @@ from atmp_pathways.answers import MAX_ANSWERS_BYTES, dump_answers
 from atmp_pathways.models import UNDECIDED, AnswerValue
 from atmp_pathways.present import KEPT_NOT_USED, answer_label, markdown_link
 from atmp_pathways.present import escape_markdown as _escape
-from atmp_pathways.wizard import Wizard, WizardState, needs_confirmation, prefill, review_rows
+from atmp_pathways.wizard import Progress, Wizard, WizardState, needs_confirmation, prefill, review_rows
 
 from . import results, state
 
@@ -48,22 +48,27 @@ def render(wiz: Wizard) -> None:
     # The answers list is drawn after the screen (in its place in the sidebar), so the next
     # question reaches the browser before the list of everything answered so far.
     answers_panel = st.sidebar.container()
+    finish: Callable[[], None] | None = None
     try:
-        _screen(wiz, view, question, derived)
+        finish = _screen(wiz, view, question, derived)
     finally:  # also when the screen failed: the answers stay reachable (and savable)
         _sidebar(book, derived, answers_panel)
+    if finish is not None:
+        finish()
     state.sync_url()
 
 
-def _screen(wiz: Wizard, view: str, question: Question | None, derived: WizardState) -> None:
+def _screen(wiz: Wizard, view: str, question: Question | None, derived: WizardState) -> Callable[[], None] | None:
+    """Draw the screen; return what is left to do once the rest of the page is out (or None)."""
     if view == "start":
         _start(wiz.book)
     elif question is not None:
-        _question(wiz, question, derived)
+        return _question(wiz, question, derived)
     elif view == "review":
         _review(wiz, derived)
     else:
         results.render(wiz, state.answers(), state.as_of())
+    return None
 
 
 def _show_flashes() -> None:
@@ -201,11 +206,18 @@ WIDGETS: dict[str, Widget] = {"yes_no": _yes_no, "one_of": _one_of, "many_of": _
 """Question kind → the widget that asks it (a test checks every kind of the vocabulary has one)."""
 
 
-def _question(wiz: Wizard, question: Question, derived: WizardState) -> None:
+def _question(wiz: Wizard, question: Question, derived: WizardState) -> Callable[[], None]:
+    """Draw a question screen; return the step that narrows its progress line, to run last.
+
+    Counting a new answer's journeys can take longer than the rest of the rerun, so the line
+    first shows the range already known (true, perhaps wider) and is narrowed in place once
+    the question and the sidebar are out.
+    """
     book = wiz.book
     stored = state.answers().get(question.id)
-    progress = wiz.progress(state.answers(), derived)
-    st.progress(progress.fraction, text=progress.text)
+    slot = st.empty()
+    shown = wiz.progress(state.answers(), derived, known=True)
+    slot.progress(shown.fraction, text=shown.text)
     st.caption(escape_markdown(book.topic_titles.get(book.topic_of.get(question.id, ""), "")))
     label = escape_markdown(question.text)
     st.title(label)  # the page's main heading (h1); the widget keeps the same label for screen readers
@@ -236,6 +248,13 @@ def _question(wiz: Wizard, question: Question, derived: WizardState) -> None:
             on_click=state.set_view,
             args=("questions",),
         )
+    return partial(_narrow_progress, wiz, derived, slot, shown)
+
+
+def _narrow_progress(wiz: Wizard, derived: WizardState, slot: DeltaGenerator, shown: Progress) -> None:
+    exact = wiz.progress(state.answers(), derived)
+    if exact != shown:
+        slot.progress(exact.fraction, text=exact.text)
 
 
 def _review(wiz: Wizard, derived: WizardState) -> None:
