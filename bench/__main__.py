@@ -127,6 +127,11 @@ def _markdown(rows: list[Row], info: dict[str, str], took: float, argv: str) -> 
         "* **App.** `AppTest.from_file('app.py')`: set the question's widget and click Next, timed per answer, "
         "over three full walks of the shipped rules; the baseline is a one-radio app with a Next button timed "
         "the same way in the same run. Cold start is the first `AppTest.run()` in a fresh interpreter.",
+        "* **Browser, against the floor.** Two servers side by side: `app.py` on the shipped rules and a one-radio "
+        "app (a heading, one radio, Next; `bench/click.py`). One headless chromium alternates a 16-click floor "
+        "session and one of three scenario journeys (tests/scenarios/journeys_*.yaml, answered by their labels) "
+        "for six rounds; each sample runs from the Next click on a settled page to the next heading. Targets: "
+        "p50 ≤ 1.25× and p95 ≤ 1.5× the floor's, same run.",
         "* **Browser.** `streamlit run app.py` on 127.0.0.1 with a generated yes/no rulebook (80 questions); "
         "headless Debian chromium through Playwright; time from the Next click until the next question's heading "
         "shows. Then 20 browser contexts answer 10 questions each at once against the same server (this 2-core "
