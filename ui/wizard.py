@@ -216,8 +216,8 @@ def _question(wiz: Wizard, question: Question, derived: WizardState) -> Callable
     book = wiz.book
     stored = state.answers().get(question.id)
     slot = st.empty()
-    shown = wiz.progress(state.answers(), derived, known=True)
-    slot.progress(shown.fraction, text=shown.text)
+    known = wiz.progress(state.answers(), derived, known=True)
+    slot.progress(known.fraction, text=known.text)
     st.caption(escape_markdown(book.topic_titles.get(book.topic_of.get(question.id, ""), "")))
     label = escape_markdown(question.text)
     st.title(label)  # the page's main heading (h1); the widget keeps the same label for screen readers
@@ -248,7 +248,7 @@ def _question(wiz: Wizard, question: Question, derived: WizardState) -> Callable
             on_click=state.set_view,
             args=("questions",),
         )
-    return partial(_narrow_progress, wiz, derived, slot, shown)
+    return partial(_narrow_progress, wiz, derived, slot, known)
 
 
 def _narrow_progress(wiz: Wizard, derived: WizardState, slot: DeltaGenerator, shown: Progress) -> None:
