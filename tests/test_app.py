@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ from atmp_pathways.exports import EXPORTS
 from atmp_pathways.present import escape_markdown
 
 from .paths import ROOT, TOY
+from .question_widget import question_widget
 
 TIMEOUT = 60
 TOY_ANSWERS: dict[str, Any] = {
@@ -44,15 +46,11 @@ def _text(at: AppTest) -> str:
 
 def _tab_text(at: AppTest, label: str) -> str:
     tab = next(t for t in at.tabs if t.label == label or t.label.startswith(f"{label} ("))  # "Applies now (3)"
-    return "\n".join(str(e.value) for e in tab.markdown).replace("\\", "")
+    parts = [e.value for kind in ("header", "subheader", "markdown") for e in getattr(tab, kind)]
+    return "\n".join(str(p) for p in parts).replace("\\", "")
 
 
-def _question_widget(at: AppTest) -> Any | None:
-    for kind in ("radio", "multiselect", "date_input"):
-        for widget in getattr(at, kind):
-            if widget.key and widget.key.startswith("q_"):
-                return widget
-    return None
+_question_widget = question_widget
 
 
 def _answer(at: AppTest, value: Any) -> str:
@@ -84,7 +82,7 @@ def _to_results(at: AppTest, answers: dict[str, Any] = TOY_ANSWERS) -> None:
 def test_journey_reaches_results_with_expected_obligations(app: AppTest) -> None:
     app.button(key="start").click().run()
     assert _answer_all(app, TOY_ANSWERS) == ["uses_widgets", "widget_count_large", "widget_colour", "ship_to"]
-    assert app.header[0].value == "Review your answers"
+    assert app.title[0].value == "Review your answers"
     app.button(key="see_results").click().run()
     assert not app.exception
     text = _text(app)
@@ -138,7 +136,7 @@ def test_changing_an_answer_keeps_later_answers_and_changes_the_outcome(app: App
     app.button(key="change_uses_widgets").click().run()  # sidebar Change
     assert _question_widget(app).value is True
     _answer(app, False)
-    assert app.header[0].value == "Review your answers"  # nothing else to ask
+    assert app.title[0].value == "Review your answers"  # nothing else to ask
     assert app.session_state["answers"] == {**TOY_ANSWERS, "uses_widgets": False}
     assert _text(app).count("kept, not used") == 3
     app.button(key="see_results").click().run()
@@ -147,7 +145,7 @@ def test_changing_an_answer_keeps_later_answers_and_changes_the_outcome(app: App
     app.button(key="results_back").click().run()
     app.button(key="review_change_uses_widgets").click().run()
     _answer(app, True)  # the kept answers come back; nothing is asked again
-    assert app.header[0].value == "Review your answers"
+    assert app.title[0].value == "Review your answers"
     assert "kept, not used" not in _text(app)
     app.button(key="see_results").click().run()
     assert "Register as a widget maker" in _tab_text(app, "Applies now")
@@ -183,7 +181,8 @@ def test_results_open_with_your_pathway(app: AppTest) -> None:
     _to_results(app, TOY_ANSWERS)
     assert not app.exception
     text = _text(app)
-    assert app.subheader[0].value == "Your pathway"  # before any obligation's phase heading
+    # h1 the page, h2 its sections: "Your pathway" before any obligation's phase heading
+    assert [h.value for h in app.header][:4] == ["Download the checklist", "Your pathway", "At a glance", "Obligations"]
     assert "Maker size" in text and "Large maker" in text and "You make more than 100 widgets a year." in text
     assert "[Widget Act](https://example.org/widget-act), Art 2" in "\n".join(m.value for m in app.markdown)
 
@@ -243,7 +242,7 @@ def test_upload_valid_file_restores_answers(app: AppTest) -> None:
     assert app.session_state["answers"] == TOY_ANSWERS
     assert app.session_state["as_of"] == date(2026, 6, 1)
     assert "Loaded 4 answers from answers.json" in _text(app)
-    assert app.header[0].value == "Review your answers"
+    assert app.title[0].value == "Review your answers"
 
 
 @pytest.mark.parametrize(
@@ -276,7 +275,7 @@ def test_answers_in_the_url_are_restored(monkeypatch: pytest.MonkeyPatch) -> Non
     at.run()
     assert not at.exception
     assert at.session_state["answers"] == TOY_ANSWERS
-    assert at.header[0].value == "Review your answers"
+    assert at.title[0].value == "Review your answers"
 
 
 def test_answers_are_written_to_the_url(app: AppTest) -> None:
@@ -380,7 +379,7 @@ def test_real_rules_journey_answers_first_choices_until_results(monkeypatch: pyt
         pytest.fail("the wizard asked more questions than the rules hold")
     at.button(key="see_results").click().run()
     assert not at.exception
-    assert at.header[0].value == "Your obligations"
+    assert at.title[0].value == "Your obligations"
 
 
 def test_back_keeps_a_choice_made_before_next(app: AppTest) -> None:
@@ -423,8 +422,9 @@ def test_rule_text_is_escaped_not_rendered(monkeypatch: pytest.MonkeyPatch, tmp_
     at.button(key="see_results").click().run()
     assert not at.exception
     markdown = [m.value for m in at.markdown]
-    assert any(m.startswith(f"**{escaped}**  \n") for m in markdown)  # the title, then its badges
-    assert not any(evil in m for m in markdown)
+    assert escaped in [h.value for h in at.subheader]  # the card's title (h3)
+    assert any(f"| [{escaped}](#card-" in m for m in markdown)  # its row in "At a glance" links to it
+    assert not any(evil in m for m in markdown + [h.value for h in at.subheader])
 
 
 DATES_TOPIC = """
@@ -511,8 +511,10 @@ def _tab(at: AppTest, label: str) -> Any:
 
 
 def _cards(at: AppTest, label: str) -> list[str]:
-    """The obligation cards (collapsed expanders) in one tab, by label."""
-    return [str(e.label) for e in _tab(at, label).expander]
+    """The obligation cards in one tab: "**title** · " and the label of the collapsed expander under it."""
+    tab = _tab(at, label)
+    assert len(tab.subheader) == len(tab.expander), "one h3 title per card"
+    return [f"**{h.value}** · {e.label}" for h, e in zip(tab.subheader, tab.expander, strict=True)]
 
 
 def _summary_rows(at: AppTest) -> list[str]:
@@ -533,7 +535,11 @@ def test_tab_counts_equal_the_cards_and_the_summary_has_a_row_each(app: AppTest)
     rows = _summary_rows(app)
     assert len(rows) == len(_cards(app, "Applies now")) == len(outcome.applicable)
     titles = [c.split("**")[1] for c in _cards(app, "Applies now")]
-    assert sorted(titles) == sorted(r.split(" | ")[0].lstrip("| ").replace("\\", "") for r in rows)
+    links = [re.fullmatch(r"\| \[(.+)\]\(#(card-[a-z0-9-]+)\)", r.split(" | ")[0]) for r in rows]
+    assert all(links), rows  # each row links to its card
+    assert sorted(titles) == sorted(m.group(1).replace("\\", "") for m in links if m)
+    anchors = [m.group(2) for m in links if m]
+    assert sorted(anchors) == sorted(str(h.proto.anchor) for h in _tab(app, "Applies now").subheader)
     assert not [m for m in app.metric if "not apply" in str(m.label).lower()]  # no "do not apply" headline
     assert all(not e.proto.expanded for e in _tab(app, "Applies now").expander)  # collapsed by default
 

@@ -70,7 +70,7 @@ def _answered(at: AppTest, answers: dict[str, Any] = TOY_ANSWERS, as_of: date = 
     at.date_input(key="as_of").set_value(as_of)
     _click(at, "start")
     _answer_all(at, answers)
-    assert at.header[0].value == "Review your answers"
+    assert at.title[0].value == "Review your answers"
 
 
 def _save_new(at: AppTest, name: str) -> int:
@@ -113,7 +113,7 @@ def test_save_then_reopen_in_a_new_session_restores_answers_and_as_of(db_url: st
     assert "Widget plan" in text and "Owner local" in text and "rulebook v1.2.3" in text
     assert f"law as of {AS_OF.isoformat()}" in text
     _open_from_register(fresh, ident)
-    assert fresh.header[0].value == "Review your answers"
+    assert fresh.title[0].value == "Review your answers"
     assert fresh.date_input(key="as_of").value == AS_OF
     sidebar = "\n".join(str(b.label) for b in fresh.sidebar.button)
     for label in ("Yes", "Red", "Norway, Sweden"):
@@ -296,7 +296,7 @@ def test_sharing_by_email_lets_the_other_user_open_it(team: tuple[AppTest, int])
     _to_register(bob)
     assert _ids_listed(bob) == [ident]
     _open_from_register(bob, ident)
-    assert bob.header[0].value == "Review your answers"
+    assert bob.title[0].value == "Review your answers"
     assert not any(b.key == "assessment_save" for b in bob.button)  # only the owner saves revisions
     assert "Shared by alice@example.org: only they save revisions." in _text(bob)
 

@@ -28,6 +28,7 @@ from atmp_pathways.exports import EXPORTS
 from atmp_pathways.wizard import Wizard
 
 from .paths import ROOT, TOY
+from .question_widget import question_widget
 
 TOY_ANSWERS: list[dict[str, Any]] = [
     {"uses_widgets": False},
@@ -219,17 +220,17 @@ def _walk(answers: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         assert not at.exception, at.exception
         if at.session_state["view"] != "questions":
             break
-        widgets = [w for w in [*at.radio, *at.multiselect] if (w.key or "").startswith("q_")]
-        assert widgets, "no question widget on the question screen"
-        qid = widgets[0].key[2:]
-        widgets[0].set_value(answers[qid])
+        widget = question_widget(at)
+        assert widget is not None, "no question widget on the question screen"
+        qid = widget.key[2:]
+        widget.set_value(answers[qid])
         at.button(key="next").click()
         _run(at)
     if at.session_state["view"] == "review":
         at.button(key="see_results").click()
         _run(at)
     assert not at.exception, at.exception
-    text = [m.value for m in at.markdown] + [h.value for h in at.subheader]
+    text = [m.value for m in at.markdown] + [h.value for h in [*at.header, *at.subheader]]
     return dict(at.session_state["answers"]), text
 
 

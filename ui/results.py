@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -42,7 +43,7 @@ from atmp_pathways.wizard import Wizard
 from . import compare as compare_panel
 from . import proposals, state
 
-__all__ = ["compare_default", "render", "skipped"]
+__all__ = ["card_anchor", "compare_default", "render", "skipped"]
 
 BadgeColour = Literal["blue", "violet", "gray", "green", "orange"]
 _STATUS_COLOURS: dict[str, BadgeColour] = {
@@ -68,10 +69,13 @@ def render(wiz: Wizard, answers: dict[str, AnswerValue], as_of: date) -> None:
     book = wiz.book
     outcome = wiz.outcome(answers, as_of)  # once per rerun (and reused while the answers stay)
     stamp = outcome.ruleset
-    st.header("Your obligations")
+    st.title("Your obligations", anchor="your-obligations")  # the page's main heading (h1); focus lands here
     st.caption(
         f"{escape_markdown(stamp.title)} · ruleset v{escape_markdown(stamp.version)} (reviewed {stamp.reviewed.isoformat()}) · "
         f"law as of **{outcome.as_of.isoformat()}** · {len(answers)} answers"
+    )
+    st.markdown(
+        "Skip to: [At a glance](#at-a-glance) · [the obligations by tab](#obligations) · [the downloads](#downloads)"
     )
     st.warning(escape_markdown(DISCLAIMER), icon=":material/gavel:")
     _downloads(book, outcome)
@@ -85,6 +89,7 @@ def render(wiz: Wizard, answers: dict[str, AnswerValue], as_of: date) -> None:
         st.info(
             f"{len(outcome.undetermined)} obligation(s) still wait for answers; go back to the review screen to finish."
         )
+    st.header("Obligations", anchor="obligations")
     depends = tuple(filter(keep, outcome.depends))
     labels = [
         f"Applies now ({len(applicable)})",
@@ -129,7 +134,7 @@ def _pathway(book: Rulebook, outcome: Outcome) -> None:
     """ "Your pathway": what the rules conclude from the answers, before the obligations."""
     if not outcome.determinations:
         return
-    st.subheader("Your pathway", anchor="your-pathway")
+    st.header("Your pathway", anchor="your-pathway")
     for d in outcome.determinations:
         _determined(book, d)
 
@@ -193,12 +198,12 @@ def _filters(book: Rulebook, outcome: Outcome) -> Callable[[Finding], bool]:
 
 def _summary(book: Rulebook, findings: tuple[Finding, ...]) -> None:
     """At a glance: one row per obligation that applies now (its card below carries the same title)."""
-    st.subheader("At a glance", anchor="at-a-glance")
+    st.header("At a glance", anchor="at-a-glance")
     if not findings:
         st.caption("Nothing applies now for these answers (or the filters).")
         return
     rows = [
-        f"| {escape_markdown(f.title)} | {escape_markdown(phase_label(book, f.phase))} "
+        f"| [{escape_markdown(f.title)}](#{card_anchor(f)}) | {escape_markdown(phase_label(book, f.phase))} "
         f"| {escape_markdown(actor_label(book, f.actor))} | {escape_markdown(status_badge(f))} "
         f"| {escape_markdown(verification_label(f.verification))} | {escape_markdown(due_label(book, f) or '—')} |"
         for group in group_findings(book, findings)
@@ -210,7 +215,7 @@ def _summary(book: Rulebook, findings: tuple[Finding, ...]) -> None:
 
 
 def _downloads(book: Rulebook, outcome: Outcome) -> None:
-    st.markdown("**Download the checklist**")
+    st.header("Download the checklist", anchor="downloads")
     row = st.container(horizontal=True, gap="small")
     for name, fmt in EXPORTS.items():
         row.download_button(
@@ -233,16 +238,24 @@ def _grouped(book: Rulebook, findings: tuple[Finding, ...], empty: str) -> None:
         st.caption(empty)
         return
     for group in group_findings(book, findings):
-        st.subheader(escape_markdown(group.phase_title))
+        st.header(escape_markdown(group.phase_title), anchor=False)  # h2 per phase, h3 per card
         for area, items in group.areas:
             if area != group.phase_title:
-                st.markdown(f"##### {escape_markdown(area)}")
+                st.markdown(f"**{escape_markdown(area)}**")
             for finding in items:
                 _finding(book, finding)
 
 
+def card_anchor(f: Finding) -> str:
+    """The in-page id of a finding's card (the "At a glance" rows link to it)."""
+    return "card-" + re.sub(r"[^a-z0-9]+", "-", f.id.casefold()).strip("-")
+
+
 def _finding(book: Rulebook, f: Finding) -> None:
-    label = f"**{escape_markdown(f.title)}** · {escape_markdown(status_badge(f))}"
+    # The card's title is a heading (h3, with an anchor for the summary's links); the collapsed
+    # expander under it carries the badges and opens on the details.
+    st.subheader(escape_markdown(f.title), anchor=card_anchor(f))
+    label = f"Details · {escape_markdown(status_badge(f))}"
     if f.state == "depends":  # not "applies": it hangs on an answer not decided yet
         label += " · :violet[:material/help: Depends on your decision]"
     if f.due:
@@ -250,7 +263,7 @@ def _finding(book: Rulebook, f: Finding) -> None:
     if f.verification != "confirmed":
         label += " · :orange[:material/warning: " + escape_markdown(verification_label(f.verification)) + "]"
     with st.expander(label, expanded=False):
-        # Title and badges in one Markdown element (``st.badge`` is this same directive, one element each).
+        # The badges in one Markdown element (``st.badge`` is this same directive, one element each).
         colour = "orange" if f.state == "applies_from" else _STATUS_COLOURS.get(f.status, "gray")
         badges = [
             _badge(status_badge(f), colour),
@@ -262,7 +275,7 @@ def _finding(book: Rulebook, f: Finding) -> None:
             badges.append(_badge(f"Until {f.valid_to.isoformat()}", "gray", ":material/event_busy:"))
         if f.verification != "confirmed":
             badges.append(_badge(verification_label(f.verification), "orange", ":material/warning:"))
-        st.markdown(f"**{escape_markdown(f.title)}**  \n" + " ".join(badges))
+        st.markdown(" ".join(badges))
         # One Markdown element for the body (a Markdown table, not st.table: no DataFrame per finding).
         body = [escape_markdown(f.description)]
         if f.details:
@@ -305,12 +318,12 @@ def _depends(book: Rulebook, outcome: Outcome, shown: tuple[Finding, ...]) -> No
     )
     keep = set(map(id, shown))
     for heading, findings in depends_rows(book, outcome):
-        st.subheader(escape_markdown(heading))
+        st.header(escape_markdown(heading), anchor=False)  # h2 per decision, h3 per card
         visible = tuple(f for f in findings if id(f) in keep)
         if not visible:
             st.caption("None match the filters.")
         for area, items in by_area(book, visible):
-            st.markdown(f"##### {escape_markdown(area)}")
+            st.markdown(f"**{escape_markdown(area)}**")
             for finding in items:
                 _finding(book, finding)
 
@@ -344,7 +357,7 @@ def _per_item(book: Rulebook, outcome: Outcome) -> None:
         return
     st.caption("One entry per country you named; national positions change, so check the date of the information.")
     for heading, rows in tables:
-        st.markdown(f"##### {escape_markdown(heading)}")
+        st.subheader(escape_markdown(heading), anchor=False)
         for row in rows:  # one small table per country: long legal text wraps instead of being cut off
             (_, item), *rest = row.items()
             st.container(border=True).markdown(

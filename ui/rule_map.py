@@ -37,7 +37,7 @@ def render(book: Rulebook) -> None:
     )
     st.graphviz_chart(to_dot(book, topics=set(chosen) or None), width="stretch")
 
-    st.subheader("Lint")
+    st.header("Lint")
     problems = lint_rulebook(book)
     if not problems:
         st.success("Clean: no lint problems.")
@@ -46,7 +46,7 @@ def render(book: Rulebook) -> None:
         st.warning(f"{len(errors)} error(s) and {len(problems) - len(errors)} warning(s).")
         st.code("\n".join(f"{p.severity}: {p}" for p in problems), language=None)
 
-    st.subheader("Source registry")
+    st.header("Source registry")
     rows = [
         {
             "id": s.id,

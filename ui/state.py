@@ -53,6 +53,8 @@ __all__ = [
     "start_over",
     "sync_url",
     "widget_key",
+    "choice_key",
+    "ticks_choices",
 ]
 
 URL_PARAM = "a"
@@ -64,6 +66,21 @@ Flash = tuple[Literal["success", "warning", "error"], str, list[str]]
 
 def widget_key(question_id: str) -> str:
     return f"q_{question_id}"
+
+
+TICK_BOXES_UP_TO = 10
+"""A many_of question with at most this many choices is asked as a group of labelled tick boxes
+(Tab / Space per choice); a longer list (all EU/EEA countries) keeps a searchable multiselect."""
+
+
+def ticks_choices(choice_count: int) -> bool:
+    """Whether a many_of question with ``choice_count`` choices is asked as tick boxes."""
+    return choice_count <= TICK_BOXES_UP_TO
+
+
+def choice_key(question_id: str, choice: str) -> str:
+    """The key of one tick box of a many_of question (``q_`` prefix: cleared with the other widgets)."""
+    return f"q_{question_id}__{choice}"
 
 
 def answers() -> dict[str, AnswerValue]:
@@ -192,8 +209,11 @@ WIDGET_VALUES: dict[str, Callable[[Any], Any]] = {
 ``models.KINDS[kind].coerce`` turns it into the answer's own type, as for a file or a link."""
 
 
-def _widget_value(question: Question) -> Any:
-    value = WIDGET_VALUES[question.kind](st.session_state.get(widget_key(question.id)))
+def _widget_value(book: Rulebook, question: Question) -> Any:
+    raw = st.session_state.get(widget_key(question.id))
+    if question.kind == "many_of" and ticks_choices(len(choices := book.choices(question))):
+        raw = [c for c in choices if st.session_state.get(choice_key(question.id, c))]
+    value = WIDGET_VALUES[question.kind](raw)
     return value if value is None else KINDS[question.kind].coerce(value)
 
 
@@ -204,7 +224,7 @@ def save_answer(wiz: Wizard, question_id: str) -> None:
     Change, it continues with the first unanswered question, or returns to review.
     """
     question = wiz.book.question(question_id)
-    value = _widget_value(question)
+    value = _widget_value(wiz.book, question)
     if value is None:
         flash("warning", "Choose an answer first.")
         return
@@ -228,7 +248,7 @@ def go_back(wiz: Wizard, question_id: str | None) -> None:
     """
     question = wiz.book.questions_by_id.get(question_id or "")
     if question is not None:
-        value = _widget_value(question)
+        value = _widget_value(wiz.book, question)
         if value is not None and value != []:
             answers()[question.id] = value
     path = wiz.path(answers())

@@ -55,6 +55,7 @@ def render(wiz: Wizard) -> None:
         _sidebar(book, derived, answers_panel)
     if finish is not None:
         finish()
+    _focus_script()
     state.sync_url()
 
 
@@ -69,6 +70,41 @@ def _screen(wiz: Wizard, view: str, question: Question | None, derived: WizardSt
     else:
         results.render(wiz, state.answers(), state.as_of())
     return None
+
+
+def _focus_script() -> None:
+    """Constant JavaScript (no rule text): when the page's main heading (h1) changes — after Next,
+    Back, Change or See results — move the keyboard focus to it, as a screen reader expects; and
+    name the group of tick boxes of a many_of question by that heading. Installed once per tab."""
+    st.html(
+        """<script>
+(() => {
+  if (window.__atmpFocus) return;
+  window.__atmpFocus = true;
+  let last = null;
+  const update = () => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const h1 = main && main.querySelector('h1');
+    if (!h1 || h1.closest('[data-stale="true"]')) return;
+    if (!h1.id) h1.id = 'page-heading';
+    const group = main.querySelector('.st-key-choice_group');
+    if (group && group.getAttribute('aria-labelledby') !== h1.id) {
+      group.setAttribute('role', 'group');
+      group.setAttribute('aria-labelledby', h1.id);
+    }
+    const text = h1.textContent;
+    if (last !== null && text !== last) {
+      h1.setAttribute('tabindex', '-1');
+      h1.focus();
+    }
+    last = text;
+  };
+  new MutationObserver(update).observe(document.body, {subtree: true, childList: true, characterData: true});
+  update();
+})();
+</script>""",
+        unsafe_allow_javascript=True,
+    )
 
 
 def _show_flashes() -> None:
@@ -108,7 +144,7 @@ def _start(book: Rulebook) -> None:
     count = len(state.answers())
     label = f"Continue ({count} answers so far)" if count else "Start"
     st.button(label, type="primary", key="start", on_click=state.set_view, args=("questions",))
-    st.subheader("Resume")
+    st.header("Resume")
     st.markdown(
         "The page address keeps your answers: bookmark it, or share it, to come back later. "
         "Or load an answers file you saved earlier."
@@ -178,14 +214,25 @@ def _one_of(book: Rulebook, question: Question, label: str, key: str, stored: An
 
 def _many_of(book: Rulebook, question: Question, label: str, key: str, stored: AnswerValue | None) -> None:
     choices = book.choices(question)
+    chosen = set(stored) if isinstance(stored, list) else set()
+    if state.ticks_choices(len(choices)):
+        # A short list: one labelled tick box per choice (Tab to each, Space ticks it); a
+        # multiselect's Enter would pick every option matching what was typed.
+        st.caption("Tick all that apply — leave all unticked if none.")
+        with st.container(key="choice_group", gap="small"):
+            for choice, text in choices.items():
+                st.checkbox(escape_markdown(text), value=choice in chosen, key=state.choice_key(question.id, choice))
+        return
     st.multiselect(
         label,
         list(choices),
         default=[v for v in stored if v in choices] if isinstance(stored, list) else [],
         key=key,
         format_func=choices.__getitem__,
-        placeholder="Choose all that apply — leave empty if none",
+        placeholder="Type to search; choose all that apply — leave empty if none",
         label_visibility="collapsed",
+        select_all=False,  # no "Select all" / "Select N matches": Enter adds the highlighted option only
+        filter_mode="contains",
     )
 
 
@@ -261,7 +308,7 @@ def _review(wiz: Wizard, derived: WizardState) -> None:
     book = wiz.book
     answers = state.answers()
     outcome = wiz.outcome(answers, state.as_of())
-    st.header("Review your answers")
+    st.title("Review your answers")  # the page's main heading (h1); focus lands here
     st.caption(
         "Check every answer before you see the results. Change any of them; the wizard then asks whatever else it needs."
     )
