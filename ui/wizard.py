@@ -74,8 +74,9 @@ def _screen(wiz: Wizard, view: str, question: Question | None, derived: WizardSt
 
 def _focus_script() -> None:
     """Constant JavaScript (no rule text): when the page's main heading (h1) changes — after Next,
-    Back, Change or See results — move the keyboard focus to it, as a screen reader expects; and
-    name the group of tick boxes of a many_of question by that heading. Installed once per tab."""
+    Back, Change or See results — move the keyboard focus to it, as a screen reader expects; name
+    the group of tick boxes of a many_of question by that heading; and let an in-page link (skip
+    links, the summary's rows) move the focus to its target. Installed once per browser tab."""
     st.html(
         """<script>
 (() => {
@@ -101,6 +102,14 @@ def _focus_script() -> None:
   };
   new MutationObserver(update).observe(document.body, {subtree: true, childList: true, characterData: true});
   update();
+  // An in-page link (skip links, "At a glance" rows) moves the focus to its target, not just the view.
+  document.addEventListener('click', (event) => {
+    const link = event.target instanceof Element ? event.target.closest('a[href^="#"]') : null;
+    const target = link ? document.getElementById(decodeURIComponent(link.hash.slice(1))) : null;
+    if (!target) return;
+    target.setAttribute('tabindex', '-1');
+    setTimeout(() => target.focus(), 0);
+  });
 })();
 </script>""",
         unsafe_allow_javascript=True,
