@@ -15,10 +15,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 
@@ -145,7 +145,7 @@ def _page(**options: object) -> Iterator[sync_api.Page]:
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, **options)
+            page = browser.new_page(**{"viewport": {"width": 1280, "height": 900}, **options})  # type: ignore[arg-type]
             page.set_default_timeout(TIMEOUT_MS)
             yield page
         finally:
@@ -182,9 +182,7 @@ def test_journey_download_xlsx_and_refresh_on_the_rule_map(server: str, tmp_path
         expect(page.get_by_role("heading", name="Where do you ship widgets?")).to_be_visible()
         _settle(page)
         for country in ("Norway", "Sweden"):
-            page.locator('[data-testid="stMultiSelect"] input').click()
-            page.get_by_role("option", name=country).click()
-        page.keyboard.press("Escape")
+            _tick(page, country)
         _button(page, "Next").click()
 
         expect(page.get_by_text("Review your answers")).to_be_visible()
@@ -326,8 +324,14 @@ def _answer_radio(page: sync_api.Page, question: str, label: str) -> None:
     _button(page, "Next").click()
 
 
+def _tick(page: sync_api.Page, label: str) -> None:
+    """Tick one box of a many_of question's group (its label; the input itself is drawn over)."""
+    page.locator('[data-testid="stCheckbox"]').get_by_text(label, exact=True).click()
+    _settle(page)
+
+
 def _toy_journey_to_review(page: sync_api.Page) -> None:
-    """Start → the four toy questions (three radios, one multi-select) → Review, as a user clicks."""
+    """Start → the four toy questions (three radios, one group of tick boxes) → Review, as a user clicks."""
     expect = sync_api.expect
     _button(page, "Start").click()
     _answer_radio(page, "Do you make widgets?", "Yes")
@@ -336,9 +340,7 @@ def _toy_journey_to_review(page: sync_api.Page) -> None:
     expect(page.get_by_role("heading", name="Where do you ship widgets?")).to_be_visible()
     _settle(page)
     for country in ("Norway", "Sweden"):
-        page.locator('[data-testid="stMultiSelect"] input').click()
-        page.get_by_role("option", name=country).click()
-    page.keyboard.press("Escape")
+        _tick(page, country)
     _button(page, "Next").click()
     expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
     _settle(page)
@@ -357,51 +359,319 @@ def test_change_on_a_multi_select_answer_then_one_next_returns_to_review(server:
         expect(page.get_by_role("heading", name="Review your answers")).to_be_visible(timeout=15_000)
 
 
+# ---- accessibility: axe-core, keyboard only, a phone ---------------------------------------------
+
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 FAIL_IMPACTS = ("critical", "serious")
 """Impacts that fail the axe test; the rest (moderate, minor) are printed in a summary."""
+IMPACTS = ("critical", "serious", "moderate", "minor")
 
 
-def _axe(page: sync_api.Page, screen: str, summary: dict[str, list[str]]) -> list[str]:
-    """Run axe-core (WCAG 2.1 A/AA) on the page; record every violation; return the failing ones."""
+def _axe(page: sync_api.Page) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is shown now."""
     axe_module = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright-python missing")
     _settle(page)
     results = axe_module.Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
-    found = [f"{v['impact']}: {v['id']} ×{len(v['nodes'])} — {v['help']}" for v in results.response["violations"]]
-    summary[screen] = found
-    return [line for line in found if line.startswith(FAIL_IMPACTS)]
+    violations: list[dict[str, Any]] = results.response["violations"]
+    return violations
+
+
+def _axe_lines(violations: list[dict[str, Any]]) -> list[str]:
+    return [f"{v['impact']}: {v['id']} ×{len(v['nodes'])} — {v['help']}" for v in violations]
+
+
+def _open_every_expander(page: sync_api.Page) -> int:
+    """Open every collapsed expander shown (cards, why-not topics) as a user would; return how many."""
+    opened: int = page.evaluate(
+        """() => {
+        const closed = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stExpander"] details:not([open]) > summary')]
+            .filter((s) => s.offsetParent !== null);
+        closed.forEach((s) => s.click());
+        return closed.length;
+    }"""
+    )
+    _settle(page)
+    return opened
 
 
 def test_axe_finds_no_serious_or_critical_wcag21_violations(server: str) -> None:
-    """axe-core on the start screen, a radio question, a multi-select question, review and results."""
+    """axe-core on start, a radio question, a tick-box question, review, every results tab (cards
+    open) and the rule map; a planted unlabelled checkbox shows the check can fail."""
     expect = sync_api.expect
-    summary: dict[str, list[str]] = {}
-    failing: dict[str, list[str]] = {}
+    found: dict[str, list[dict[str, Any]]] = {}
     with _page() as page:
         page.goto(server)
         expect(page.locator(".st-key-start button")).to_be_visible()
-        failing["start"] = _axe(page, "start", summary)
+        found["start"] = _axe(page)
         _button(page, "Start").click()
         expect(page.get_by_role("heading", name="Do you make widgets?")).to_be_visible()
-        failing["radio question"] = _axe(page, "radio question", summary)
+        found["radio question"] = _axe(page)
         _answer_radio(page, "Do you make widgets?", "Yes")
         _answer_radio(page, "Do you make more than 100 widgets a year?", "Yes")
         _answer_radio(page, "Which colour are the widgets?", "Red")
         expect(page.get_by_role("heading", name="Where do you ship widgets?")).to_be_visible()
-        failing["multi-select question"] = _axe(page, "multi-select question", summary)
-        page.locator('[data-testid="stMultiSelect"] input').click()
-        page.get_by_role("option", name="Norway").click()
-        page.keyboard.press("Escape")
+        _settle(page)
+        group = page.get_by_role("group", name="Where do you ship widgets?")
+        expect(group.get_by_role("checkbox")).to_have_count(3)  # named by the question, one box a choice
+        _tick(page, "Norway")
+        found["tick-box question"] = _axe(page)
         _button(page, "Next").click()
         expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
-        failing["review"] = _axe(page, "review", summary)
+        found["review"] = _axe(page)
         _button(page, "See results").click()
-        expect(page.get_by_text("Your obligations")).to_be_visible()
+        expect(page.get_by_role("heading", name="Your obligations")).to_be_visible()
         _settle(page)
-        # Cards are collapsed by default; axe checks only what is shown, so open every one.
-        page.evaluate("() => document.querySelectorAll('[data-testid=stExpander] details').forEach(d => d.open = true)")
-        failing["results"] = _axe(page, "results (every card open)", summary)
-    print("\naxe-core WCAG 2.1 A/AA violations per screen:")
-    for screen, lines in summary.items():
-        print(f"  {screen}: " + ("none" if not lines else "; ".join(lines)))
+        tabs = page.locator('[data-testid="stTabs"] [role="tab"]')
+        names = [tabs.nth(i).inner_text().strip() for i in range(tabs.count())]
+        assert len(names) >= 7 and names[0].startswith("Applies now"), names
+        for i, name in enumerate(names):
+            tabs.nth(i).click()
+            expect(tabs.nth(i)).to_have_attribute("aria-selected", "true")
+            _settle(page)
+            opened = _open_every_expander(page)
+            found[f"results · {name} ({opened} opened)"] = _axe(page)
+
+        # The check can fail: an unlabelled checkbox planted on the results is reported as critical.
+        page.evaluate(
+            """() => { const box = document.createElement('input'); box.type = 'checkbox'; box.id = 'planted';
+            document.querySelector('[data-testid="stMain"]').appendChild(box); }"""
+        )
+        planted = [v for v in _axe(page) if v["id"] == "label"]
+        assert planted and planted[0]["impact"] == "critical", _axe_lines(planted)
+        assert any("#planted" in str(node["target"]) for node in planted[0]["nodes"])
+        page.evaluate("() => document.getElementById('planted').remove()")
+
+        page.get_by_role("link", name="Rule map").click()
+        expect(page.get_by_text("Source registry")).to_be_visible()
+        found["rule map"] = _axe(page)
+    print("\naxe-core WCAG 2.1 A/AA violations per screen (counts by impact):")
+    for screen, violations in found.items():
+        counts = ", ".join(f"{i} {sum(v['impact'] == i for v in violations)}" for i in IMPACTS)
+        print(f"  {screen}: {counts}" + "".join(f"\n    {line}" for line in _axe_lines(violations)))
+    failing = {
+        screen: _axe_lines([v for v in violations if v["impact"] in FAIL_IMPACTS])
+        for screen, violations in found.items()
+    }
+    assert not any(failing.values()), {screen: lines for screen, lines in failing.items() if lines}
+
+
+_FOCUSED = """() => {
+    const e = document.activeElement;
+    if (!e) return {tag: '', text: '', key: ''};
+    const keyed = e.closest('[class*="st-key-"]');
+    const key = keyed ? (keyed.className.match(/st-key-([A-Za-z0-9_-]+)/) || ['', ''])[1] : '';
+    const label = e.closest('label');
+    const text = (label ? label.innerText : (e.innerText || e.getAttribute('aria-label') || '')).trim();
+    return {tag: e.tagName, type: e.getAttribute('type') || '', text: text, key: key};
+}"""
+
+
+def _focused(page: sync_api.Page) -> dict[str, str]:
+    value: dict[str, str] = page.evaluate(_FOCUSED)
+    return value
+
+
+def _tab_to(page: sync_api.Page, wanted: Callable[[dict[str, str]], bool], what: str, limit: int = 40) -> int:
+    """Press Tab until the focused element is ``wanted``; return how many presses it took."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if wanted(_focused(page)):
+            return presses
+    raise AssertionError(f"{limit} Tabs did not reach {what}; focus is on {_focused(page)}")
+
+
+def _focus_on_heading(page: sync_api.Page, text: str) -> None:
+    """The keyboard focus is on the page's h1 (or a section's heading) reading ``text``."""
+    page.wait_for_function(
+        "t => { const e = document.activeElement; return !!e && /^H[1-3]$/.test(e.tagName) && e.innerText.trim() === t; }",
+        arg=text,
+    )
+    _settle(page)
+
+
+def test_keyboard_only_journey_from_start_to_an_export(server: str, tmp_path: Path) -> None:
+    """Tab, Space and Enter only (no mouse): start → four questions → review → results → Excel.
+    After each Next the focus is on the new question's heading, a few Tabs from its options."""
+    expect = sync_api.expect
+    presses: list[tuple[str, int]] = []
+    with _page(accept_downloads=True) as page:
+        page.goto(server)
+        expect(page.locator(".st-key-start button")).to_be_visible()
+        _settle(page)
+        presses.append(("Start", _tab_to(page, lambda f: f["key"] == "start", "the Start button")))
+        page.keyboard.press("Enter")
+        for question, choice in (
+            ("Do you make widgets?", "Yes"),
+            ("Do you make more than 100 widgets a year?", "Yes"),
+            ("Which colour are the widgets?", "Red"),
+        ):
+            _focus_on_heading(page, question)
+            taken = _tab_to(page, lambda f, c=choice: f["type"] == "radio" and f["text"] == c, f"the {choice} option")
+            assert taken <= 3, f"{taken} Tabs from the heading to the first option of {question!r}"
+            presses.append((question, taken))
+            page.keyboard.press("Space")
+            _settle(page)
+            page.keyboard.press("Tab")  # past the other options of the group, to what follows
+            _tab_to(page, lambda f: f["key"] == "next", "Next")
+            page.keyboard.press("Enter")
+        _focus_on_heading(page, "Where do you ship widgets?")
+        for country in ("Norway", "Sweden"):
+            taken = _tab_to(page, lambda f, c=country: f["type"] == "checkbox" and f["text"] == c, country)
+            presses.append((country, taken))
+            page.keyboard.press("Space")
+            _settle(page)
+        _tab_to(page, lambda f: f["key"] == "next", "Next")
+        page.keyboard.press("Enter")
+        _focus_on_heading(page, "Review your answers")
+        expect(page.locator('[data-testid="stSidebar"]').get_by_text("Norway, Sweden")).to_be_attached()
+        presses.append(("See results", _tab_to(page, lambda f: f["key"] == "see_results", "See results")))
+        page.keyboard.press("Enter")
+        _focus_on_heading(page, "Your obligations")
+        presses.append(("skip link", _tab_to(page, lambda f: f["text"] == "the downloads", "the skip link")))
+        page.keyboard.press("Enter")
+        _focus_on_heading(page, "Download the checklist")
+        presses.append(("Excel", _tab_to(page, lambda f: "Excel" in f["text"], "the Excel download")))
+        with page.expect_download() as download_info:
+            page.keyboard.press("Enter")
+        target = tmp_path / download_info.value.suggested_filename
+        download_info.value.save_as(target)
+    print("\nTab presses to reach each control:", ", ".join(f"{what} {n}" for what, n in presses))
+    assert target.suffix == ".xlsx" and target.read_bytes().startswith(b"PK")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _top_of_page(page: sync_api.Page) -> None:
+    page.evaluate("() => document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; })")
+    _settle(page)
+
+
+def _nothing_cut_off_sideways(page: sync_api.Page, screen: str) -> None:
+    scroll, width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll <= width, f"{screen}: the page is {scroll}px wide in a {width}px viewport"
+
+
+def _on_first_screen(locator: sync_api.Locator, what: str) -> None:
+    box = locator.bounding_box()
+    assert box is not None, f"{what} is not shown"
+    assert 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"], f"{what} is not on the first screen: {box}"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], f"{what} runs past the edge: {box}"
+
+
+def test_phone_viewport_journey(server: str) -> None:
+    """390×844: nothing cut off sideways; the question (or, on results, the heading and the skip link
+    to the summary) on the first screen; the answers behind a labelled sidebar toggle; the results
+    tab bar inside the screen."""
+    expect = sync_api.expect
+    with _page(viewport=PHONE) as page:
+        page.goto(server)
+        expect(page.locator(".st-key-start button")).to_be_visible()
+        _settle(page)
+        _nothing_cut_off_sideways(page, "start")
+        _button(page, "Start").click()
+        heading = page.get_by_role("heading", name="Do you make widgets?")
+        expect(heading).to_be_visible()
+        _top_of_page(page)
+        _nothing_cut_off_sideways(page, "question")
+        _on_first_screen(heading, "the question")
+        _on_first_screen(page.locator('[data-testid="stRadio"]').get_by_text("No", exact=True), "its last option")
+        _answer_radio(page, "Do you make widgets?", "Yes")
+        _answer_radio(page, "Do you make more than 100 widgets a year?", "Yes")
+        _answer_radio(page, "Which colour are the widgets?", "Red")
+        heading = page.get_by_role("heading", name="Where do you ship widgets?")
+        expect(heading).to_be_visible()
+        _top_of_page(page)
+        _on_first_screen(heading, "the tick-box question")
+        _on_first_screen(page.locator('[data-testid="stCheckbox"]').last, "its last tick box")
+        _tick(page, "Sweden")
+        _button(page, "Next").click()
+        expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
+        _settle(page)
+        _nothing_cut_off_sideways(page, "review")
+
+        # The answers: behind the sidebar toggle, which has an accessible name.
+        toggle = page.get_by_role("button", name="Expand sidebar")
+        _on_first_screen(toggle, "the sidebar toggle")
+        toggle.click()
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        expect(sidebar.get_by_role("heading", name="Your answers")).to_be_visible()
+        expect(sidebar.get_by_text("Sweden")).to_be_visible()
+        page.get_by_role("button", name="Collapse sidebar").click()
+        expect(sidebar.get_by_role("heading", name="Your answers")).not_to_be_in_viewport()
+
+        _button(page, "See results").click()
+        heading = page.get_by_role("heading", name="Your obligations")
+        expect(heading).to_be_visible()
+        _top_of_page(page)
+        _nothing_cut_off_sideways(page, "results")
+        _on_first_screen(heading, "the results heading")
+        skip = page.get_by_role("link", name="At a glance")
+        _on_first_screen(skip, "the skip link to the summary")
+        tab_bar = page.locator('[data-testid="stTabs"] [role="tablist"]').first
+        tab_bar.scroll_into_view_if_needed()
+        box = tab_bar.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+        _top_of_page(page)
+        skip.click()
+        expect(page.get_by_role("heading", name="At a glance")).to_be_in_viewport()
+        expect(page.locator('[data-testid="stMarkdown"] table').first).to_be_in_viewport()
+
+
+def test_real_rules_long_list_enter_adds_one_country_and_axe_on_every_results_tab(real_server: str) -> None:
+    """The shipped rules (examples/aav-trial-four-states.yaml): the 30-country list stays a search box
+    where Enter adds the highlighted country only (no "Select N matches"); the four routes are tick
+    boxes; axe finds nothing serious or critical there nor on any results tab with its cards open."""
+    book = load_rulebook(ROOT / "rules")
+    example = ROOT / "examples" / "aav-trial-four-states.yaml"
+    answers = parse_answers(book, example.read_bytes(), name=example.name).answers
+    expect = sync_api.expect
+    found: dict[str, list[dict[str, Any]]] = {}
+    with _page() as page:
+        page.goto(f"{real_server}/?{URL_PARAM}={encode_answers(answers)}")
+        expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
+        _settle(page)
+        page.locator(".st-key-review_change_routes button").click()
+        routes = page.get_by_role("group", name=book.question("routes").text)
+        expect(routes.get_by_role("checkbox")).to_have_count(len(book.choices(book.question("routes"))))
+        expect(routes.get_by_role("checkbox", checked=True)).to_have_count(2)  # the answer, prefilled
+        found["tick-box question (routes)"] = _axe(page)
+        _button(page, "Next").click()
+        expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
+        _settle(page)
+
+        page.locator(".st-key-review_change_trial_member_states button").click()
+        expect(page.get_by_role("heading", name=book.question("trial_member_states").text)).to_be_visible()
+        _settle(page)
+        chips = page.locator('[data-testid="stMultiSelect"] [data-tag]')
+        expect(chips).to_have_count(4)
+        page.locator('[data-testid="stMultiSelect"] input').click()
+        page.keyboard.type("ia")  # Austria, Bulgaria, Croatia, Estonia, … all match
+        expect(page.get_by_role("option").first).to_be_visible()
+        options = page.get_by_role("option").all_inner_texts()
+        assert len(options) > 2 and not [o for o in options if o.startswith("Select")], options
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        _settle(page)
+        expect(chips).to_have_count(5)  # one country added, not every match
+        found["long-list question (trial member states)"] = _axe(page)
+        _button(page, "Next").click()
+        expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
+        _settle(page)
+        _button(page, "See results").click()
+        expect(page.get_by_role("heading", name="Your obligations")).to_be_visible()
+        _settle(page)
+        tabs = page.locator('[data-testid="stTabs"] [role="tab"]')
+        for i in range(tabs.count()):
+            name = tabs.nth(i).inner_text().strip()
+            tabs.nth(i).click()
+            expect(tabs.nth(i)).to_have_attribute("aria-selected", "true")
+            _settle(page)
+            opened = _open_every_expander(page)
+            found[f"real results · {name} ({opened} opened)"] = _axe(page)
+    print("\naxe-core on the shipped rules (counts by impact):")
+    for screen, violations in found.items():
+        counts = ", ".join(f"{i} {sum(v['impact'] == i for v in violations)}" for i in IMPACTS)
+        print(f"  {screen}: {counts}" + "".join(f"\n    {line}" for line in _axe_lines(violations)))
+    failing = {s: _axe_lines([v for v in vs if v["impact"] in FAIL_IMPACTS]) for s, vs in found.items()}
     assert not any(failing.values()), {screen: lines for screen, lines in failing.items() if lines}
