@@ -1,5 +1,6 @@
 """End to end in a real browser: the toy journey with an XLSX download and a refresh on
-the rule map, then a real-rules journey (examples/car-t-us.yaml) for the README screenshot.
+the rule map, then a real-rules journey (examples/car-t-us.yaml) for the README screenshot;
+accessibility: axe-core on every screen and results tab, a keyboard-only journey, a phone viewport.
 
 Needs the system chromium (/usr/bin/chromium) and the ``playwright`` package; never
 runs ``playwright install``. Run alone with ``pytest -m browser``. The servers take their
