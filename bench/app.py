@@ -62,9 +62,19 @@ def walk_app(at: Any, answers: dict[str, Any], max_steps: int = 80) -> list[floa
         radios = [w for w in at.radio if (w.key or "").startswith("q_")]
         multis = [w for w in at.multiselect if (w.key or "").startswith("q_")]
         dates = [w for w in at.date_input if (w.key or "").startswith("q_")]
-        widget = (radios or multis or dates or [None])[0]
+        # a short many_of list is a group of tick boxes keyed q_<question>__<choice>
+        ticks = [w for w in at.checkbox if (w.key or "").startswith("q_") and "__" in w.key]
+        widget = (radios or multis or dates or ticks or [None])[0]
         if widget is None:
             break
+        if widget in ticks:
+            chosen = answers.get(widget.key[2:].split("__", 1)[0]) or []
+            start = time.perf_counter()
+            for box in ticks:
+                box.set_value(box.key.split("__", 1)[1] in chosen)
+            at.button(key="next").click().run()
+            times.append(time.perf_counter() - start)
+            continue
         qid = widget.key[2:]
         value = answers.get(qid)
         if widget in radios:
