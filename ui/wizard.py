@@ -100,7 +100,13 @@ def _focus_script() -> None:
     }
     last = text;
   };
-  new MutationObserver(update).observe(document.body, {subtree: true, childList: true, characterData: true});
+  let queued = false;  // at most one look per frame, however many nodes a rerun touches
+  const schedule = () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; update(); });
+  };
+  new MutationObserver(schedule).observe(document.body, {subtree: true, childList: true, characterData: true});
   update();
   // An in-page link (skip links, "At a glance" rows) moves the focus to its target, not just the view.
   document.addEventListener('click', (event) => {
