@@ -17,7 +17,7 @@ from atmp_pathways.exports import EXPORTS
 from atmp_pathways.present import escape_markdown
 
 from .paths import ROOT, TOY
-from .question_widget import question_widget
+from .question_widget import TickGroup, question_widget
 
 TIMEOUT = 60
 TOY_ANSWERS: dict[str, Any] = {
@@ -372,6 +372,8 @@ def test_real_rules_journey_answers_first_choices_until_results(monkeypatch: pyt
         if widget is None:
             break
         question = book.question(str(widget.key)[2:])
+        if question.kind == "many_of" and not isinstance(widget, TickGroup):  # a long list: a search box
+            assert widget.proto.select_all == 0, f"{question.id}: Enter would pick every matching option"
         first = next(iter(book.choices(question)), None)
         value = {"yes_no": True, "one_of": first, "many_of": [first], "date": book.meta.as_of}[question.kind]
         _answer(at, value)
@@ -391,6 +393,27 @@ def test_back_keeps_a_choice_made_before_next(app: AppTest) -> None:
     app.button(key="next").click().run()
     widget = _question_widget(app)
     assert (widget.key, widget.value) == ("q_widget_count_large", True)
+
+
+def test_a_short_many_of_list_is_tick_boxes_that_keep_choices_through_back_and_change(app: AppTest) -> None:
+    app.button(key="start").click().run()
+    for qid in ("uses_widgets", "widget_count_large", "widget_colour"):
+        _answer(app, TOY_ANSWERS[qid])
+    group = _question_widget(app)
+    assert isinstance(group, TickGroup) and group.key == "q_ship_to"
+    assert [c.label for c in app.checkbox if c.key.startswith("q_ship_to__")] == ["Norway", "Sweden", "Finland"]
+    assert not app.multiselect  # no search box for three countries
+    group.set_value(["FI"])
+    app.button(key="back").click().run()  # ticked, but pressed Back: the tick is kept
+    assert app.session_state["answers"]["ship_to"] == ["FI"]
+    app.button(key="next").click().run()
+    assert _question_widget(app).value == ["FI"]  # prefilled from the answer
+    _answer(app, ["NO", "SE"])
+    assert app.session_state["answers"] == TOY_ANSWERS
+    app.button(key="review_change_ship_to").click().run()
+    assert _question_widget(app).value == ["NO", "SE"]
+    _answer(app, [])  # nothing ticked is an answer ("none"), not a missing one
+    assert app.session_state["answers"]["ship_to"] == [] and app.title[0].value == "Review your answers"
 
 
 def test_next_without_a_choice_asks_for_one(app: AppTest) -> None:
