@@ -249,7 +249,7 @@ def test_the_wizard_offers_not_decided_yet_and_the_results_show_what_depends(mon
         radio.set_value(value)
         at.button(key="next").click().run()
         assert not at.exception
-    assert at.header[0].value == "Review your answers"
+    assert at.title[0].value == "Review your answers"
     review = _page(at)
     assert "Not decided yet" in review
     assert "Workshop site questions were not asked yet: they depend on your answer to" in review
@@ -257,10 +257,10 @@ def test_the_wizard_offers_not_decided_yet_and_the_results_show_what_depends(mon
     assert not at.exception
     tab = next(t for t in at.tabs if t.label.startswith("Depends on your decision ("))
     assert tab.label == "Depends on your decision (5)"
-    shown = "\n".join(str(e.value) for e in tab.markdown).replace("\\", "")
+    shown = "\n".join(str(e.value) for e in [*tab.subheader, *tab.markdown]).replace("\\", "")  # card titles are h3
     assert "Licence your workshop" in shown and "Sign an agreement with your contract maker" in shown
     applies = next(t for t in at.tabs if t.label.startswith("Applies now ("))
-    assert "Licence your workshop" not in "\n".join(str(e.value) for e in applies.markdown)
+    assert "Licence your workshop" not in "\n".join(str(e.value) for e in [*applies.subheader, *applies.markdown])
 
 
 def test_hospital_exemption_journey_says_why_point_of_care_was_not_asked(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -276,7 +276,7 @@ def test_hospital_exemption_journey_says_why_point_of_care_was_not_asked(monkeyp
     assert answers.get("routes") == ["hospital_exemption"], "the journey never asked for the routes"
     poc = rules.topic_titles["point_of_care"]
     at = _app(monkeypatch, RULES, answers)
-    assert at.header[0].value == "Review your answers"
+    assert at.title[0].value == "Review your answers"
     review = _page(at)
     assert f"{poc} questions were not asked because you said" in review and "Hospital exemption" in review
     at.button(key="see_results").click().run()
