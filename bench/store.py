@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from atmp_pathways import evaluate, load_rulebook, next_question
+from atmp_pathways.impact import impact
 from atmp_pathways.models import Rulebook
 from atmp_pathways.rulediff import diff_rulebooks
-from atmp_pathways.store import Store, impact, open_store
+from atmp_pathways.store import Store, open_store
 
 from ._util import Row, fit_line, fmt_time, median_time
 

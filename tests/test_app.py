@@ -588,3 +588,18 @@ def test_every_card_says_when(app: AppTest) -> None:
     _to_results(app, TOY_ANSWERS)
     cards = _cards(app, "Applies now")
     assert all(("Before making widgets" in c) or ("Every year" in c) for c in cards), cards
+
+
+def test_start_notice_says_not_legal_advice_once_and_names_version_and_review_date(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """First impression (issue #14): one disclaimer, the rulebook version and review date, no "research notes"."""
+    monkeypatch.setenv("ATMP_RULES_DIR", str(ROOT / "rules"))
+    book = load_rulebook(ROOT / "rules")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    notice = "\n".join(str(i.value) for i in at.info)
+    assert notice.lower().count("not legal advice") == 1, notice
+    assert f"v{book.meta.version}" in notice.replace("\\", "")
+    assert book.meta.as_of.isoformat() in notice
+    assert "research notes" not in notice

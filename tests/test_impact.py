@@ -11,8 +11,9 @@ from sqlalchemy import create_engine, text
 
 from atmp_pathways import Rulebook, load_rulebook
 from atmp_pathways.__main__ import main
+from atmp_pathways.impact import impact, impact_of
 from atmp_pathways.rulediff import diff_rulebooks
-from atmp_pathways.store import impact, impact_of, open_store
+from atmp_pathways.store import open_store
 
 from .paths import TOY
 from .test_rulediff import _copy, _edit, changed_toy

@@ -215,7 +215,7 @@ def test_app_takes_an_empty_many_of_selection_as_the_answer_none(monkeypatch: py
 
 
 def test_saved_assessments_move_retired_answers_and_report_only_what_could_not_move(book: Rulebook) -> None:
-    from atmp_pathways.store import usable_answers
+    from atmp_pathways.impact import usable_answers
 
     kept, dropped = usable_answers(book, {"uses_widgets": True, "old_norway": True, "gone": True, "old_red": False})
     assert kept == {"uses_widgets": True, "ship_to": ["NO"]}
@@ -229,5 +229,32 @@ def test_the_app_modules_import_in_a_fresh_interpreter() -> None:
 
     done = subprocess.run(
         [sys.executable, "-c", "import ui.assessments, ui.main"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def _touches_the_store(path: Path) -> bool:
+    """Modules in or importing the store package: the one place an import cycle has bitten."""
+    return "store" in path.parts or any(
+        line.lstrip().startswith(("from .store", "from ..store", "import atmp_pathways.store"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    )
+
+
+_MODULES = sorted(
+    "atmp_pathways." + ".".join(p.relative_to(ROOT / "atmp_pathways").with_suffix("").parts)
+    for p in (ROOT / "atmp_pathways").rglob("*.py")
+    if p.name != "__init__.py" and "migrations" not in p.parts and _touches_the_store(p)
+)
+
+
+@pytest.mark.parametrize("module", _MODULES)
+def test_each_package_module_imports_first_in_a_fresh_interpreter(module: str) -> None:
+    """No import cycle hides behind import order (``atmp_pathways.impact`` once failed when imported first)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", f"import {module}"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr[-2000:]

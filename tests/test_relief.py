@@ -18,9 +18,9 @@ import yaml
 from atmp_pathways import Rulebook, evaluate, load_rulebook
 from atmp_pathways.compare import compare, comparison_json, comparison_outline
 from atmp_pathways.exports.markdown import render_blocks
+from atmp_pathways.impact import ImpactLine
 from atmp_pathways.outcome import diff_outcomes
 from atmp_pathways.present import change_words
-from atmp_pathways.store import ImpactLine
 from ui.compare import relief_note
 
 from .paths import TOY

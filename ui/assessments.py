@@ -19,9 +19,9 @@ from streamlit.navigation.page import StreamlitPage
 
 from atmp_pathways import Rulebook, dump_answers
 from atmp_pathways.answers import encode_answers
+from atmp_pathways.impact import usable_answers
 from atmp_pathways.models import AnswerValue
 from atmp_pathways.present import answer_label
-from atmp_pathways.store import usable_answers  # via store: importing impact first is circular
 
 from . import auth, registry, state
 from .auth import escape_markdown

@@ -15,18 +15,17 @@ from datetime import date
 import streamlit as st
 
 from atmp_pathways import Rulebook
+from atmp_pathways.impact import AssessmentImpact, impact
 from atmp_pathways.models import AnswerValue
 from atmp_pathways.store import (
     EVERYONE,
     Assessment,
-    AssessmentImpact,
     AssessmentSummary,
     Revision,
     Store,
     StoreError,
     answer_changes,
     default_url,
-    impact,
     open_store,
 )
 

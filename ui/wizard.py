@@ -150,8 +150,8 @@ def _start(book: Rulebook) -> None:
         "apply, with their legal basis and a checklist you can download."
     )
     st.info(
-        f"**Decision support, not legal advice.** It covers {escape_markdown(meta.jurisdiction)} law as "
-        f"encoded in ruleset **v{escape_markdown(meta.version)}**, reviewed **{meta.as_of.isoformat()}**. "
+        f"**Decision support, not legal advice.** Rulebook **v{escape_markdown(meta.version)}** "
+        f"({escape_markdown(meta.jurisdiction)}), reviewed **{meta.as_of.isoformat()}**. "
         f"{escape_markdown(meta.scope)}",
         icon=":material/info:",
     )

@@ -22,7 +22,6 @@ sentence without a password or a traceback.
 
 from __future__ import annotations
 
-from ..impact import AssessmentImpact, ImpactLine, impact, impact_of, usable_answers
 from ._db import ENV_DATA_DIR, ENV_URL, connect, data_dir, default_url, head_revision, migrate
 from ._errors import AccessDenied, NotFound, StoreError
 from ._store import Store
@@ -46,10 +45,8 @@ __all__ = [
     "LOCAL_USER",
     "AccessDenied",
     "Assessment",
-    "AssessmentImpact",
     "AssessmentSummary",
     "Event",
-    "ImpactLine",
     "NotFound",
     "Revision",
     "Store",
@@ -60,9 +57,6 @@ __all__ = [
     "default_url",
     "encode_answers",
     "head_revision",
-    "impact",
-    "impact_of",
-    "usable_answers",
     "open_store",
     "summarise_outcome",
 ]
