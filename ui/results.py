@@ -140,11 +140,17 @@ def _pathway(book: Rulebook, outcome: Outcome) -> None:
 
 
 def _determined(book: Rulebook, d: Determined) -> None:
-    with st.container(border=True, key=f"pathway_{d.key}"):
+    """One line per conclusion (collapsed: heading and result), its reasons and sources inside —
+    so the whole pathway and the "At a glance" table fit the first screens."""
+    label = f"{escape_markdown(determination_heading(d))}: **{escape_markdown(d.value_label or UNDETERMINED)}**"
+    if d.verification != "confirmed":
+        label += f" · :orange[{escape_markdown(verification_label(d.verification))}]"
+    icon = ":material/warning:" if d.value is None or d.verification != "confirmed" else ":material/check_circle:"
+    with st.container(key=f"pathway_{d.key}"), st.expander(label, icon=icon):
         badges = [_badge(d.value_label or UNDETERMINED, "blue" if d.value else "orange")]
         if d.verification != "confirmed":
             badges.append(_badge(verification_label(d.verification), "orange", ":material/warning:"))
-        body = [f"**{escape_markdown(determination_heading(d))}**  \n" + " ".join(badges)]
+        body = [" ".join(badges)]
         if d.value is None and d.pending:
             body.append(f"Settled by your answer to: {escape_markdown(settled_by(book, d))}")
         if d.because:
