@@ -15,6 +15,7 @@ from .paths import ROOT
 # Module-level objects in ui/ that code writes to, each with why every session may share it.
 SHARED_IN_PROCESS = {
     ("main.py", "_LAST"): "the rulebook memo (rules dir → fingerprint, frozen rulebook); no user data",
+    ("auth.py", "_no_secrets"): "'no secrets file' remembered for a second (the deployment's mode); no user data",
 }
 _MUTATORS = {
     "append",

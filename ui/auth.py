@@ -10,6 +10,7 @@ cookie on every rerun, so any replica can serve any request.
 
 from __future__ import annotations
 
+import time
 from typing import Final
 
 import streamlit as st
@@ -27,11 +28,29 @@ def escape_markdown(text: str) -> str:
     return _escape(text, streamlit=True)
 
 
+_RECHECK_SECONDS: Final = 1.0
+"""Without a secrets file, how long "no file" is believed before the files are looked for again."""
+_no_secrets: tuple[object, float] | None = None  # (the st.secrets object, believed until); no user data
+
+
 def is_team() -> bool:
-    """True when ``[auth]`` is configured: logins are required and assessments have owners."""
+    """True when ``[auth]`` is configured: logins are required and assessments have owners.
+
+    Streamlit remembers a parsed secrets file, but not a missing one: every lookup then takes
+    its global lock and searches every secrets path again (the local default, several times a
+    rerun, in every session). So "no file" is remembered here for a second, for the same
+    ``st.secrets`` object (AppTest swaps in its own); a secrets file added while the server
+    runs counts from the next rerun a second later.
+    """
+    global _no_secrets  # noqa: PLW0603 - a process-wide memo of one fact about the deployment
+    secrets = st.secrets
+    memo = _no_secrets
+    if memo is not None and memo[0] is secrets and time.monotonic() < memo[1]:
+        return False
     try:
-        return "auth" in st.secrets
+        return "auth" in secrets
     except StreamlitSecretNotFoundError:  # no secrets file at all: the local default
+        _no_secrets = (secrets, time.monotonic() + _RECHECK_SECONDS)
         return False
 
 
