@@ -365,6 +365,22 @@ class _Context:
                 f"table '{fe.table}' is keyed by list '{table.list}' but question '{fe.question}' takes its choices from '{fq.choices_from}'",
                 "use a table over the same list",
             )
+        for col, values in (fe.where or {}).items():
+            where_path = (*path, "for_each", "where", col)
+            if col not in table.columns:
+                self.out.unknown(fd, where_path, "column", col, table.columns)
+                continue
+            known = {row[col] for row in table.rows.values() if col in row}
+            for i, value in enumerate(values):
+                if value not in known:
+                    self.out.unknown(
+                        fd,
+                        (*where_path, i),
+                        f"value of column '{col}'",
+                        value,
+                        sorted(known),
+                        f"use one of {', '.join(map(repr, sorted(known)))}",
+                    )
         return {"item", "item_label", *table.columns}
 
     def placeholders(self, fd: FileData[Any], path: LinePath, o: Obligation, allowed: set[str]) -> None:

@@ -239,13 +239,24 @@ def _applying(
     because = _because(book, ob, values)
     items: list[str | None] = [None]
     if ob.for_each is not None:
-        chosen = values.get(ob.for_each.question)
+        fe = ob.for_each
+        chosen = values.get(fe.question)
         items = list(chosen) if isinstance(chosen, list) else []
+        text = book.questions_by_id[fe.question].text
         if not items:
-            text = book.questions_by_id[ob.for_each.question].text
             why = f"for_each: nothing chosen for “{text}”"
             plain = f"Not for you because you chose nothing for “{text}”."
             return [("not_applicable", _finding(book, ob, "not_applicable", why_not=why, why_not_text=plain))]
+        if fe.where:
+            table = book.table(fe.table)
+            items = [item for item in items if item is not None and fe.keeps(table.rows.get(item))]
+            if not items:
+                wanted = "; ".join(
+                    f"{table.columns[col]} is one of {', '.join(vals)}" for col, vals in fe.where.items()
+                )
+                why = f"for_each.where: no item chosen for “{text}” has {wanted}"
+                plain = f"Not for you because none of your answers to “{text}” is one where {wanted}."
+                return [("not_applicable", _finding(book, ob, "not_applicable", why_not=why, why_not_text=plain))]
     out: list[tuple[str, Finding]] = []
     for item in items:
         if kind == "ended":

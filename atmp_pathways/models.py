@@ -519,10 +519,25 @@ class Question(_Frozen):
 
 
 class ForEach(_Frozen):
-    """Expand one obligation per item chosen in a many_of answer, with a data-table row."""
+    """Expand one obligation per item chosen in a many_of answer, with a data-table row.
+
+    ``where`` keeps only the items whose row has one of the given values in a column, e.g.
+    ``{procedure: [deliberate_release, both]}``: the rule states the duty once and the table says,
+    per item (with the row's own verification), whether it is triggered.
+    """
 
     question: Id
     table: Id
+    where: Frozen[Id, tuple[Annotated[str, Field(min_length=1, max_length=80)], ...]] | None = Field(
+        default=None,
+        description="column → the values for which an item is kept; items whose row has another value are left out",
+    )
+
+    def keeps(self, row: Mapping[str, str] | None) -> bool:
+        """Whether an item with this table row is kept by ``where``."""
+        if not self.where:
+            return True
+        return row is not None and all(row.get(col) in values for col, values in self.where.items())
 
 
 class Obligation(_Frozen):

@@ -96,11 +96,11 @@ def test_investigational_atmp_traceability_rests_on_ctr_article_51_not_on_the_ma
 
 
 # --- Whole rulebook (issue #11 point 3) ---------------------------------------------------------
-#: Issue #11 asks for 85 %. Pass 3 (2026-12-02) reached 98/118 = 83.1 %, pass 3b 100/118 = 84.7 %: the
-#: remaining lines need texts not reachable in primary form yet (Part IV body, Dir 2001/83 Arts 49-50,
-#: Annex 1 cover, EMA pages, the pharma-package proposals' articles — docs/rules-notes-part-a.md and
-#: -part-b.md "Pass 3"). Raise this floor, never lower it, as texts are read.
-WHOLE_RULEBOOK_FLOOR = 0.84
+#: Issue #11 asks for 85 %. Pass 3 (2026-12-02) reached 98/118, pass 3b 100/118, pass 3c (the per-state
+#: deliberate-release dossier) 102/119 = 85.7 %. The rest need texts not reachable in primary form yet
+#: (Part IV body, Dir 2001/83 Arts 49-50, Annex 1 cover, EMA pages, the pharma-package proposals'
+#: articles — docs/rules-notes-part-a.md and -part-b.md "Pass 3").
+WHOLE_RULEBOOK_FLOOR = 0.85  # issue #11 goal; raise it as lines are confirmed, never lower it
 #: Source kinds that are never law or an authority's own text: a line citing only these cannot be confirmed.
 SECONDARY_KINDS = frozenset({"position_paper", "news", "commentary", "law_firm_note", "trade_press"})
 
