@@ -202,6 +202,14 @@ def _check_table(
         return set()
     fq = questions.get(fe.question)
     table = tables.get(fe.table)
+    if fe.where:
+        report(
+            fd,
+            (*base, "for_each", "where"),
+            "'where' filters the items of a per-item obligation, not of a determination",
+            "remove it: a determination has a value for every item chosen (use its cases or value_from instead)",
+            "bad_value",
+        )
     if fq is None:
         report(
             fd,

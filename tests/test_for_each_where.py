@@ -12,7 +12,7 @@ import pytest
 
 from atmp_pathways import RulebookError, evaluate, load_rulebook
 
-from .paths import RULES, TOY
+from .paths import DECISIONS, RULES, TOY
 
 BASE = {"uses_widgets": True, "widget_count_large": True, "widget_colour": "red"}
 
@@ -90,3 +90,22 @@ def test_shipped_deliberate_release_dossier_is_per_state_with_each_row_s_tag() -
     ).row_verification.get("DE", "confirmed")
     only_fr = evaluate(book, {**AAV_TRIAL, "trial_member_states": ["FR"]})
     assert "gmo_deliberate_release_dossier" in {f.obligation for f in only_fr.not_applicable}
+
+
+def test_where_on_a_determination_is_refused_not_silently_ignored(tmp_path: Path) -> None:
+    root = tmp_path / "rules"
+    shutil.copytree(DECISIONS, root)
+    path = root / "verdict.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "    for_each: {question: markets, table: region_rules}\n    value_from: regime",
+            "    for_each: {question: markets, table: region_rules, where: {regime: [notify]}}\n    value_from: regime",
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(RulebookError) as caught:
+        load_rulebook(root)
+    assert "verdict.yaml:53:" in str(caught.value) and "'where' filters the items of a per-item obligation" in str(
+        caught.value
+    )
