@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from .explain import explain, first_failure
-from .logic import NA, UNKNOWN, Values
+from .logic import NA, UNKNOWN, Values, frozen
 from .models import Determination, Rulebook
 from .outcome import Determined, Reason, ResolvedCitation
 from .plan import JUDGED_KEPT, PLACEHOLDER, resolve_citations
@@ -37,7 +37,7 @@ def conclusions(book: Rulebook, values: Values, day: date) -> tuple[Determined, 
     out: list[Determined] = []
     for d in book.determinations:
         # The questions that decide it (and the day, for dated ones) fix its results: reuse them.
-        key = (d.id, day if d.id in plan.dated else None, *(_frozen(values.get(q)) for q in plan.decided_inputs[d.id]))
+        key = (d.id, day if d.id in plan.dated else None, *(frozen(values.get(q)) for q in plan.decided_inputs[d.id]))
         if values.undecided:  # "not decided yet" and "not answered" differ for `answered` tests
             key += (frozenset(values.undecided),)
         hit = plan.concluded.get(key)
@@ -52,10 +52,6 @@ def conclusions(book: Rulebook, values: Values, day: date) -> tuple[Determined, 
                 plan.concluded[key] = hit
         out.extend(hit)
     return tuple(out)
-
-
-def _frozen(value: object) -> object:
-    return tuple(value) if isinstance(value, list) else value
 
 
 def _fill(text: str, fields: Mapping[str, str]) -> str:

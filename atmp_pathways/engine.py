@@ -24,7 +24,7 @@ from ._quote import describe_id, shown_and_more
 from .conclusions import conclusions
 from .errors import SHOW_PROBLEMS, AnswersError, did_you_mean
 from .explain import explain, first_failure, plain_failure, skipped_topics
-from .logic import NA, UNKNOWN, Tri, Values, evaluate_condition, resolve, undecided
+from .logic import NA, UNKNOWN, Tri, Values, evaluate_condition, frozen, resolve, undecided
 from .models import KINDS, UNDECIDED, AnswerValue, Obligation, Question, Rulebook
 from .outcome import Determined, Finding, FindingState, Outcome, Reason, Stamp
 from .plan import Filed
@@ -302,7 +302,7 @@ def _filed(book: Rulebook, ob: Obligation, values: Mapping[str, object], unknown
     plan = book.plan
     kind = _timing(ob, when_date)
     dated = kind == "ended" or ob.id in plan.dated_obligations
-    key = (ob.id, kind, when_date if dated else None, *(_frozen(values[q]) for q in plan.inputs[ob.id]))
+    key = (ob.id, kind, when_date if dated else None, *(frozen(values[q]) for q in plan.inputs[ob.id]))
     if isinstance(values, Values) and values.undecided:  # "not decided yet" and "not answered" differ for `answered`
         key += (frozenset(values.undecided),)
     hit = plan.judged.get(key)
@@ -310,10 +310,6 @@ def _filed(book: Rulebook, ob: Obligation, values: Mapping[str, object], unknown
         hit = _judge(book, ob, values, unknown, when_date)
         plan.remember(key, hit)
     return hit
-
-
-def _frozen(value: object) -> object:
-    return tuple(value) if isinstance(value, list) else value
 
 
 def evaluate(book: Rulebook, answers: Mapping[str, AnswerValue], as_of: date | None = None) -> Outcome:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from .logic import NA, UNKNOWN, Values, evaluate_condition, undecided
+from .logic import NA, UNKNOWN, Values, evaluate_condition, frozen, undecided
 from .models import KINDS, UNDECIDED, Condition, Rulebook
 from .outcome import Reason, SkippedTopic
 from .plan import JUDGED_KEPT
@@ -186,17 +186,13 @@ def skipped_topics(book: Rulebook, values: Values) -> tuple[SkippedTopic, ...]:
     ['Shipping questions were not asked because you said “Do you make widgets?” — no (they are asked when the answer is yes).']
     """
     plan = book.plan
-    key = (*(_frozen(values.get(q.id)) for q in plan.order), frozenset(values.undecided))
+    key = (*(frozen(values.get(q.id)) for q in plan.order), frozenset(values.undecided))
     hit = plan.skipped.get(key)
     if hit is None:
         hit = _skipped(book, values)
         if len(plan.skipped) < JUDGED_KEPT:
             plan.skipped[key] = hit
     return hit
-
-
-def _frozen(value: object) -> object:
-    return tuple(value) if isinstance(value, list) else value
 
 
 def _skipped(book: Rulebook, values: Values) -> tuple[SkippedTopic, ...]:

@@ -22,7 +22,20 @@ from datetime import date
 
 from .models import UNDECIDED, AnswerValue, Condition, Determination, Rulebook
 
-__all__ = ["LEAF_TESTS", "NA", "UNKNOWN", "Tri", "Values", "evaluate_condition", "leaf", "resolve", "undecided"]
+__all__ = [
+    "LEAF_TESTS",
+    "NA",
+    "UNKNOWN",
+    "Tri",
+    "Values",
+    "answer_key",
+    "evaluate_condition",
+    "frozen",
+    "leaf",
+    "leaf_undecided",
+    "resolve",
+    "undecided",
+]
 
 
 class _NA:
@@ -141,6 +154,21 @@ def _determine(d: Determination, values: Values, day: date) -> None:
         return
 
 
+def frozen(value: object) -> object:
+    """A hashable form of an answer or resolved value, for cache keys (a list becomes a tuple)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def answer_key(question_id: str, value: object) -> tuple[object, ...]:
+    """A hashable, exact key for one answer (``True`` and ``1``, lists and tuples stay apart)."""
+    return (question_id, type(value), frozen(value))
+
+
+def leaf_undecided(cond: Condition) -> Tri:
+    """A leaf on a question answered "not decided yet": an answer to ``answered``, unknown to every other test."""
+    return bool(cond.operand) if cond.operator == "answered" else None
+
+
 def leaf(cond: Condition, value: object) -> Tri:
     op = cond.operator
     if value is NA:
@@ -153,9 +181,8 @@ def leaf(cond: Condition, value: object) -> Tri:
 def evaluate_condition(cond: Condition, values: Mapping[str, object]) -> Tri:
     if cond.question is not None:
         value = values.get(cond.question, UNKNOWN)
-        if value is UNKNOWN and cond.operator == "answered" and isinstance(values, Values):
-            if cond.question in values.undecided:  # "not decided yet" is an answer, unknown to every other test
-                return bool(cond.operand)
+        if value is UNKNOWN and isinstance(values, Values) and cond.question in values.undecided:
+            return leaf_undecided(cond)
         return leaf(cond, value)
     if cond.determination is not None:
         return leaf(cond, values.get(cond.determination, UNKNOWN))

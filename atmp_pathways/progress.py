@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 
 from .engine import _state, pending_questions
-from .logic import NA, UNKNOWN, leaf, resolve
+from .logic import NA, answer_key, leaf, leaf_undecided, resolve
 from .models import UNDECIDED, AnswerValue, Condition, Question, Rulebook
 
 __all__ = ["JourneyCounter"]
@@ -39,11 +39,6 @@ _BUDGET = 40  # engine calls (~3 ms each on the shipped rules) for one fewest-qu
 _MAX_GROUPS = 10  # many_of choices grouped by how the leaves judge them; 2**10 unions at most
 _Signature = tuple[object, ...]
 _MEMO_ENTRIES = 50_000  # answers and answered paths remembered (then start afresh)
-
-
-def _answer_key(question_id: str, value: object) -> tuple[object, ...]:
-    """A hashable, exact key for one answer (``True`` and ``1``, lists and tuples stay apart)."""
-    return (question_id, type(value), tuple(value) if isinstance(value, list) else value)
 
 
 def _leaves(cond: Condition | None, out: dict[str, list[Condition]]) -> None:
@@ -85,7 +80,7 @@ class JourneyCounter:
 
     def signature(self, question_id: str, value: object) -> _Signature:
         """How every leaf on the question judges ``value`` (equal signatures: same journey)."""
-        key = _answer_key(question_id, value)
+        key = answer_key(question_id, value)
         found = self._signatures.get(key)
         if found is None:
             found = self._signature(question_id, value)
@@ -98,10 +93,7 @@ class JourneyCounter:
     def _signature(self, question_id: str, value: object) -> _Signature:
         q = self.book.questions_by_id.get(question_id)
         if q is not None and q.undecided is not None and value == UNDECIDED:  # as ``logic.evaluate_condition``
-            return tuple(
-                bool(c.operand) if c.operator == "answered" else leaf(c, UNKNOWN)
-                for c in self._leaves.get(question_id, ())
-            )
+            return tuple(leaf_undecided(c) for c in self._leaves.get(question_id, ()))
         return tuple(leaf(c, value) for c in self._leaves.get(question_id, ()))
 
     def classes(self, question: Question) -> list[AnswerValue]:
@@ -200,7 +192,7 @@ class JourneyCounter:
     def known_total(self, path: list[tuple[str, AnswerValue]]) -> tuple[int, int]:
         """``total(path)`` if already counted, else the range of its longest counted prefix (looser,
         never wrong: it holds for every continuation of that prefix), with no engine call."""
-        keys = tuple(_answer_key(qid, value) for qid, value in path)
+        keys = tuple(answer_key(qid, value) for qid, value in path)
         for i in range(len(path), -1, -1):
             hit = self._totals.get(keys[:i])
             if hit is not None:
@@ -213,7 +205,7 @@ class JourneyCounter:
         Each prefix of the path gives bounds that hold for all of its continuations, this
         journey among them; the tightest of them is kept, so the range only narrows.
         """
-        keys = tuple(_answer_key(qid, value) for qid, value in path)
+        keys = tuple(answer_key(qid, value) for qid, value in path)
         lo, hi = 1, len(self.book.questions)
         start = 0
         for i in range(len(path), -1, -1):  # the longest prefix already counted (usually all but the last answer)

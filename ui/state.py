@@ -26,6 +26,7 @@ from atmp_pathways.answers import (
     decode_answers,
     encode_answers,
 )
+from atmp_pathways.logic import answer_key
 from atmp_pathways.models import KINDS, AnswerValue
 from atmp_pathways.wizard import Wizard, WizardState
 
@@ -149,7 +150,7 @@ def sync_url(keep_as_of: bool = False) -> None:
 
 def _token(current: dict[str, AnswerValue]) -> str:
     """``encode_answers(current)``, reused while the answers are unchanged (most reruns)."""
-    snapshot = tuple((qid, type(v), tuple(v) if isinstance(v, list) else v) for qid, v in current.items())
+    snapshot = tuple(answer_key(qid, v) for qid, v in current.items())
     last = st.session_state.get("url_token")
     if isinstance(last, tuple) and last[0] == snapshot:
         return str(last[1])
