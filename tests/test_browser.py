@@ -560,6 +560,16 @@ def _on_first_screen(locator: sync_api.Locator, what: str) -> None:
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], f"{what} runs past the edge: {box}"
 
 
+def _arrive(page: sync_api.Page, heading: str, what: str, *, sideways: str | None = None) -> None:
+    """On a new screen: its heading shown, scrolled to the top, (nothing cut off sideways,) heading on the first screen."""
+    found = page.get_by_role("heading", name=heading)
+    sync_api.expect(found).to_be_visible()
+    _top_of_page(page)
+    if sideways is not None:
+        _nothing_cut_off_sideways(page, sideways)
+    _on_first_screen(found, what)
+
+
 def test_phone_viewport_journey(server: str) -> None:
     """390×844: nothing cut off sideways; the question (or, on results, the heading and the skip link
     to the summary) on the first screen; the answers behind a labelled sidebar toggle; the results
@@ -571,19 +581,12 @@ def test_phone_viewport_journey(server: str) -> None:
         _settle(page)
         _nothing_cut_off_sideways(page, "start")
         _button(page, "Start").click()
-        heading = page.get_by_role("heading", name="Do you make widgets?")
-        expect(heading).to_be_visible()
-        _top_of_page(page)
-        _nothing_cut_off_sideways(page, "question")
-        _on_first_screen(heading, "the question")
+        _arrive(page, "Do you make widgets?", "the question", sideways="question")
         _on_first_screen(page.locator('[data-testid="stRadio"]').get_by_text("No", exact=True), "its last option")
         _answer_radio(page, "Do you make widgets?", "Yes")
         _answer_radio(page, "Do you make more than 100 widgets a year?", "Yes")
         _answer_radio(page, "Which colour are the widgets?", "Red")
-        heading = page.get_by_role("heading", name="Where do you ship widgets?")
-        expect(heading).to_be_visible()
-        _top_of_page(page)
-        _on_first_screen(heading, "the tick-box question")
+        _arrive(page, "Where do you ship widgets?", "the tick-box question")
         _on_first_screen(page.locator('[data-testid="stCheckbox"]').last, "its last tick box")
         _tick(page, "Sweden")
         _button(page, "Next").click()
@@ -602,11 +605,7 @@ def test_phone_viewport_journey(server: str) -> None:
         expect(sidebar.get_by_role("heading", name="Your answers")).not_to_be_in_viewport()
 
         _button(page, "See results").click()
-        heading = page.get_by_role("heading", name="Your obligations")
-        expect(heading).to_be_visible()
-        _top_of_page(page)
-        _nothing_cut_off_sideways(page, "results")
-        _on_first_screen(heading, "the results heading")
+        _arrive(page, "Your obligations", "the results heading", sideways="results")
         skip = page.get_by_role("link", name="At a glance")
         _on_first_screen(skip, "the skip link to the summary")
         tab_bar = page.locator('[data-testid="stTabs"] [role="tablist"]').first

@@ -35,7 +35,7 @@ from atmp_pathways.models import AnswerValue
 from atmp_pathways.outcome import Outcome
 from atmp_pathways.present import safe_url
 
-from .paths import TOY
+from .paths import copy_rules
 
 GOLDEN = Path(__file__).parent / "golden"
 DIGEST = "<digest>"
@@ -99,19 +99,17 @@ def toy_outcome(toy_book: Rulebook) -> Outcome:
 @pytest.fixture(scope="module")
 def hostile_book(tmp_path_factory: pytest.TempPathFactory) -> Rulebook:
     """The toy rules with hostile and Unicode text in one obligation's title, description and checklist."""
-    root = tmp_path_factory.mktemp("hostile") / "rules"
-    shutil.copytree(TOY, root)
-    path = root / "widgets.yaml"
-    text = path.read_text(encoding="utf-8")
     lines = ", ".join(json.dumps(s) for s in (*HOSTILE, "+1 plus", "-2 minus", "\tTab"))
-    text = text.replace("title: Register as a widget maker", f"title: {json.dumps(HOSTILE[2] + ' ' + HOSTILE[0])}")
-    text = text.replace(
-        "description: Makers of many widgets register with the registry.",
-        f"description: {json.dumps(UNICODE + ' ' + HOSTILE[3] + ' `code` # not a heading ' + LONG_WORD)}",
-    )
-    text = text.replace("checklist: [File the registration form]", f"checklist: [{lines}]")
-    path.write_text(text, encoding="utf-8")
-    return load_rulebook(root)
+
+    def hostile(text: str) -> str:
+        text = text.replace("title: Register as a widget maker", f"title: {json.dumps(HOSTILE[2] + ' ' + HOSTILE[0])}")
+        text = text.replace(
+            "description: Makers of many widgets register with the registry.",
+            f"description: {json.dumps(UNICODE + ' ' + HOSTILE[3] + ' `code` # not a heading ' + LONG_WORD)}",
+        )
+        return text.replace("checklist: [File the registration form]", f"checklist: [{lines}]")
+
+    return load_rulebook(copy_rules(tmp_path_factory.mktemp("hostile") / "rules", {"widgets.yaml": hostile}))
 
 
 @pytest.fixture(scope="module")

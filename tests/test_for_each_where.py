@@ -5,38 +5,33 @@ Toy rules: the customs notice is needed only where the customs table says ``noti
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from atmp_pathways import RulebookError, evaluate, load_rulebook
 
-from .paths import DECISIONS, RULES, TOY
+from .paths import DECISIONS, RULES, copy_rules
 
 BASE = {"uses_widgets": True, "widget_count_large": True, "widget_colour": "red"}
 
 
 def _toy_with(tmp_path: Path, where: str, se_notice: str = "no") -> Path:
-    root = tmp_path / "rules"
-    shutil.copytree(TOY, root)
-    data = root / "data" / "countries.yaml"
-    text = data.read_text(encoding="utf-8")
-    text = text.replace(
-        "columns: {authority: Authority, deadline: Deadline}",
-        "columns: {authority: Authority, deadline: Deadline, notice: Notice needed}",
-    )
-    text = text.replace("deadline: 10 days}", 'deadline: 10 days, notice: "yes"}')
-    text = text.replace("deadline: 5 days}", f'deadline: 5 days, notice: "{se_notice}"}}')
-    data.write_text(text, encoding="utf-8")
-    shipping = root / "shipping.yaml"
-    text = shipping.read_text(encoding="utf-8")
-    text = text.replace(
-        "for_each: {question: ship_to, table: customs}",
-        f"for_each: {{question: ship_to, table: customs, where: {where}}}",
-    )
-    shipping.write_text(text, encoding="utf-8")
-    return root
+    def table(text: str) -> str:
+        text = text.replace(
+            "columns: {authority: Authority, deadline: Deadline}",
+            "columns: {authority: Authority, deadline: Deadline, notice: Notice needed}",
+        )
+        text = text.replace("deadline: 10 days}", 'deadline: 10 days, notice: "yes"}')
+        return text.replace("deadline: 5 days}", f'deadline: 5 days, notice: "{se_notice}"}}')
+
+    def rule(text: str) -> str:
+        return text.replace(
+            "for_each: {question: ship_to, table: customs}",
+            f"for_each: {{question: ship_to, table: customs, where: {where}}}",
+        )
+
+    return copy_rules(tmp_path / "rules", {"data/countries.yaml": table, "shipping.yaml": rule})
 
 
 def test_where_keeps_only_the_items_whose_row_matches(tmp_path: Path) -> None:
@@ -93,19 +88,14 @@ def test_shipped_deliberate_release_dossier_is_per_state_with_each_row_s_tag() -
 
 
 def test_where_on_a_determination_is_refused_not_silently_ignored(tmp_path: Path) -> None:
-    root = tmp_path / "rules"
-    shutil.copytree(DECISIONS, root)
-    path = root / "verdict.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(
-        text.replace(
+    def verdict(text: str) -> str:
+        return text.replace(
             "    for_each: {question: markets, table: region_rules}\n    value_from: regime",
             "    for_each: {question: markets, table: region_rules, where: {regime: [notify]}}\n    value_from: regime",
-        ),
-        encoding="utf-8",
-    )
+        )
+
     with pytest.raises(RulebookError) as caught:
-        load_rulebook(root)
+        load_rulebook(copy_rules(tmp_path / "rules", {"verdict.yaml": verdict}, src=DECISIONS))
     assert "verdict.yaml:53:" in str(caught.value) and "'where' filters the items of a per-item obligation" in str(
         caught.value
     )

@@ -7,7 +7,6 @@ word both as "stops applying".
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from atmp_pathways.outcome import diff_outcomes
 from atmp_pathways.present import change_words
 from ui.compare import relief_note
 
-from .paths import TOY
+from .paths import copy_rules
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 ANSWERS: dict[str, Any] = {"uses_widgets": True, "widget_count_large": False, "widget_colour": "red"}
@@ -32,14 +31,12 @@ ANSWERS: dict[str, Any] = {"uses_widgets": True, "widget_count_large": False, "w
 @pytest.fixture(scope="module")
 def relief_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The toy rules with ``label_red_widgets`` (valid until 2026-12-31) marked as a relief."""
-    root = tmp_path_factory.mktemp("relief") / "rules"
-    shutil.copytree(TOY, root)
-    path = root / "widgets.yaml"
-    text = path.read_text(encoding="utf-8")
-    start = text.index("- id: label_red_widgets")
-    actor = text.index("\n    actor:", start)
-    path.write_text(text[:actor] + "\n    effect: relief" + text[actor:], encoding="utf-8")
-    return root
+
+    def relief(text: str) -> str:
+        actor = text.index("\n    actor:", text.index("- id: label_red_widgets"))
+        return text[:actor] + "\n    effect: relief" + text[actor:]
+
+    return copy_rules(tmp_path_factory.mktemp("relief") / "rules", {"widgets.yaml": relief})
 
 
 @pytest.fixture(scope="module")
