@@ -2,14 +2,16 @@
 
 Nothing here imports streamlit, so every screen decision is testable without one. A
 ``Wizard`` belongs to one ``Rulebook`` (the app keeps one per loaded rulebook, shared by
-every session) and owns the only memos that pay for themselves on a rerun, behind one lock:
+every session) and owns the only memos that pay for themselves on a rerun, each thread-safe:
 
 - the asked path is a replay (``pending_questions`` on each answered prefix), so the
   pending questions are memoised in a trie — a node per answered prefix, its child keyed
   by the next answer. A rerun walks it in O(answers) and asks the engine only about the
   prefix it has not seen (usually the answer just given);
 - outcomes per (answers, as-of date), so the review and results screens rerun without
-  evaluating again.
+  evaluating again;
+- pre-selected values per (question, answers), so a question screen redraws without
+  resolving its pre-fill condition again.
 
 >>> from atmp_pathways.loader import load_rulebook
 >>> wiz = Wizard(load_rulebook("tests/fixtures/toy_rules"))
@@ -22,10 +24,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .engine import evaluate, pending_questions
 from .logic import evaluate_condition, resolve
@@ -39,8 +41,39 @@ __all__ = ["Progress", "ReviewRow", "Wizard", "WizardState", "needs_confirmation
 _TRIE_NODES = 50_000  # then start afresh (a node is small; misses only cost time)
 _FULL_ENTRIES = 512  # pending questions for whole answer sets that are not a plain path
 _OUTCOMES = 32  # outcomes kept (each answer set × date shown recently)
+_PREFILLS = 256  # pre-selected values kept (question × answers on screen recently)
 
 _Key = frozenset[tuple[Any, ...]]
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Recent(Generic[_K, _V]):
+    """A bounded memo shared by threads: the ``size`` most recently used entries.
+
+    The value is made outside the lock (two threads may both make it; the first stored wins).
+
+    >>> memo: _Recent[str, int] = _Recent(1)
+    >>> memo.get("a", lambda: 1), memo.get("a", lambda: 2), memo.get("b", lambda: 3), memo.get("a", lambda: 4)
+    (1, 1, 3, 4)
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[_K, _V] = OrderedDict()
+
+    def get(self, key: _K, make: Callable[[], _V]) -> _V:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            value = self._items.setdefault(key, value)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
 
 
 @dataclass
@@ -114,8 +147,9 @@ class Wizard:
         self._lock = threading.Lock()
         self._root: _Node | None = None
         self._nodes = 0
-        self._full: OrderedDict[_Key, tuple[Question, ...]] = OrderedDict()
-        self._outcomes: OrderedDict[tuple[_Key, date], Outcome] = OrderedDict()
+        self._full: _Recent[_Key, tuple[Question, ...]] = _Recent(_FULL_ENTRIES)
+        self._outcomes: _Recent[tuple[_Key, date], Outcome] = _Recent(_OUTCOMES)
+        self._prefills: _Recent[tuple[str, _Key], tuple[AnswerValue, Prefill] | None] = _Recent(_PREFILLS)
         self.journeys = JourneyCounter(book)
 
     def state(self, answers: Mapping[str, AnswerValue]) -> WizardState:
@@ -147,18 +181,13 @@ class Wizard:
 
     def outcome(self, answers: Mapping[str, AnswerValue], as_of: date) -> Outcome:
         """``evaluate(book, answers, as_of)``, remembered for recent (answers, date) pairs."""
-        key = (_key(answers), as_of)
-        with self._lock:
-            hit = self._outcomes.get(key)
-            if hit is not None:
-                self._outcomes.move_to_end(key)
-                return hit
-        outcome = evaluate(self.book, answers, as_of)
-        with self._lock:
-            self._outcomes[key] = outcome
-            while len(self._outcomes) > _OUTCOMES:
-                self._outcomes.popitem(last=False)
-        return outcome
+        return self._outcomes.get((_key(answers), as_of), lambda: evaluate(self.book, answers, as_of))
+
+    def prefill(self, question: Question, answers: Mapping[str, AnswerValue]) -> tuple[AnswerValue, Prefill] | None:
+        """``prefill(book, question, answers)``, remembered (a question screen reruns on every click)."""
+        if question.prefill is None or question.id in answers:
+            return None
+        return self._prefills.get((question.id, _key(answers)), lambda: prefill(self.book, question, answers))
 
     def _pending(self, answers: Mapping[str, AnswerValue]) -> tuple[Question, ...]:
         return tuple(pending_questions(self.book, answers))
@@ -190,18 +219,7 @@ class Wizard:
         return tuple(path), (node.pending if len(known) == len(answers) else None)
 
     def _pending_full(self, answers: Mapping[str, AnswerValue]) -> tuple[Question, ...]:
-        key = _key(answers)
-        with self._lock:
-            hit = self._full.get(key)
-            if hit is not None:
-                self._full.move_to_end(key)
-                return hit
-        pending = self._pending(answers)
-        with self._lock:
-            self._full[key] = pending
-            while len(self._full) > _FULL_ENTRIES:
-                self._full.popitem(last=False)
-        return pending
+        return self._full.get(_key(answers), lambda: self._pending(answers))
 
 
 @dataclass(frozen=True)

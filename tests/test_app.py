@@ -15,6 +15,7 @@ from atmp_pathways import RulebookError, dump_answers, evaluate, load_rulebook
 from atmp_pathways.answers import encode_answers
 from atmp_pathways.exports import EXPORTS
 from atmp_pathways.present import escape_markdown
+from ui.wizard import START_OVER
 
 from .paths import ROOT, TOY
 from .question_widget import TickGroup, question_widget
@@ -133,7 +134,7 @@ def test_back_shows_the_previous_answer_and_next_steps_forward(app: AppTest) -> 
 def test_changing_an_answer_keeps_later_answers_and_changes_the_outcome(app: AppTest) -> None:
     _to_results(app)
     assert "Register as a widget maker" in _text(app)
-    app.button(key="change_uses_widgets").click().run()  # sidebar Change
+    _change(app, "uses_widgets").run()  # the sidebar's "Change an answer"
     assert _question_widget(app).value is True
     _answer(app, False)
     assert app.title[0].value == "Review your answers"  # nothing else to ask
@@ -151,27 +152,39 @@ def test_changing_an_answer_keeps_later_answers_and_changes_the_outcome(app: App
     assert "Register as a widget maker" in _tab_text(app, "Applies now")
 
 
+def _change(app: AppTest, question_id: str) -> AppTest:
+    """Pick ``question_id`` in the sidebar's "Change an answer" (the caller runs the app)."""
+    picker = app.sidebar.selectbox(key="change_pick")
+    assert picker.label == "Change an answer"
+    picker.set_value(question_id)
+    return app
+
+
 def test_sidebar_lists_the_answers_and_changes_any_of_them(app: AppTest) -> None:
     app.button(key="start").click().run()
     _answer(app, True)
     _answer(app, False)
-    labels = [b.label.replace("\\", "") for b in app.sidebar.button if b.key.startswith("change_")]
-    assert labels[0].startswith("Do you make widgets?  \n**Yes**")
-    assert "**No**" in labels[1] and labels[1].endswith("Change")
-    assert [b.key for b in app.sidebar.button if b.key.startswith("change_")] == [
-        "change_uses_widgets",
-        "change_widget_count_large",
-    ]
-    app.button(key="change_widget_count_large").click().run()
+    [listing] = [m.value for m in app.sidebar.markdown if m.value.startswith("1. ")]
+    second = _question_text("widget_count_large")
+    assert listing.replace("\\", "") == f"1. Do you make widgets?  \n   **Yes**\n2. {second}  \n   **No**"
+    picker = app.sidebar.selectbox(key="change_pick")
+    assert picker.options == ["1. Do you make widgets?", f"2. {second}"]
+    assert picker.value is None  # nothing picked: nothing changes on a rerun
+    _change(app, "widget_count_large").run()
     widget = _question_widget(app)
     assert (widget.key, widget.value) == ("q_widget_count_large", False)
+    assert app.sidebar.selectbox(key="change_pick").value is None  # cleared for the next change
     _answer(app, True)  # the new branch asks its new question next
     assert _question_widget(app).key == "q_widget_colour"
 
 
+def _question_text(question_id: str) -> str:
+    return load_rulebook(TOY).question(question_id).text
+
+
 def test_change_to_a_new_branch_asks_only_the_new_question(app: AppTest) -> None:
     _to_results(app, {"uses_widgets": False})
-    app.button(key="change_uses_widgets").click().run()
+    _change(app, "uses_widgets").run()
     asked = [_answer(app, True)]
     asked += _answer_all(app, TOY_ANSWERS)
     assert asked == ["uses_widgets", "widget_count_large", "widget_colour", "ship_to"]
@@ -215,6 +228,25 @@ def test_what_changes_compares_by_default_with_the_next_change_in_the_law(app: A
     # The toy rules change on 2027-01-01 (label_red_widgets ends 2026-12-31, label_all_widgets starts).
     assert app.date_input(key="compare_date").value == date(2027, 1, 1)
     assert "Apply on 2027-01-01, not on 2026-06-01" in _text(app)
+
+
+def test_question_screens_draw_no_date_picker_and_keep_the_chosen_date(app: AppTest) -> None:
+    """The date does not change which question comes next: question screens leave the picker out,
+    keep the date chosen on the start screen in the address, and the review screen shows it again."""
+    app.date_input(key="as_of").set_value(date(2026, 6, 1)).run()
+    app.button(key="start").click().run()
+    _answer(app, True)
+    assert _question_widget(app) is not None and not app.date_input
+    assert app.query_params["as_of"] in (["2026-06-01"], "2026-06-01")
+    _answer_all(app, TOY_ANSWERS)
+    assert app.title[0].value == "Review your answers"
+    assert app.sidebar.date_input(key="as_of").value == date(2026, 6, 1)
+
+
+def test_a_link_without_a_date_stays_without_one_on_question_screens(app: AppTest) -> None:
+    app.button(key="start").click().run()
+    _answer(app, True)
+    assert "as_of" not in app.query_params  # today, the default: a shared link keeps meaning "today"
 
 
 def test_what_changes_marks_added_and_removed_obligations(app: AppTest) -> None:
@@ -314,7 +346,12 @@ def test_start_over_asks_for_confirmation(app: AppTest) -> None:
     app.button(key="start").click().run()
     _answer(app, True)
     assert app.session_state["answers"] == {"uses_widgets": True}
-    # The only button that clears the answers sits inside a popover that first says what is lost.
+    # The only button that clears the answers sits inside a popover that first says what is lost;
+    # its contents are drawn only once it is opened.
+    [popover] = _popovers(app)
+    assert not popover.children
+    app.session_state[START_OVER] = True  # what opening it does
+    app.run()
     [popover] = _popovers(app)
     inside = {getattr(child, "key", None) for child in popover.children.values()}
     assert "confirm_start_over" in inside

@@ -19,9 +19,11 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from atmp_pathways.store import NotFound, open_store
+from ui.assessments import SAVE_PANEL
+from ui.wizard import START_OVER
 
 from .paths import ROOT, TOY
-from .test_app import TOY_ANSWERS, _answer_all, _text
+from .test_app import TOY_ANSWERS, _answer_all, _change, _text
 
 TIMEOUT = 60
 AS_OF = date(2026, 6, 1)  # fixed, so the toy's dated obligations do not move with the calendar
@@ -73,12 +75,35 @@ def _answered(at: AppTest, answers: dict[str, Any] = TOY_ANSWERS, as_of: date = 
     assert at.title[0].value == "Review your answers"
 
 
-def _save_new(at: AppTest, name: str) -> int:
+def _save_new_attempt(at: AppTest, name: str) -> None:
+    if "assessment_new_name" not in {w.key for w in at.text_input}:
+        _open_save_panel(at)
     at.text_input(key="assessment_new_name").set_value(name)
     _click(at, "assessment_save_new")
+
+
+def _save_new(at: AppTest, name: str) -> int:
+    _save_new_attempt(at, name)
     assert f"Saved as a new assessment: {name}." in _text(at)
     raw = at.query_params["assessment"]
     return int(raw[0] if isinstance(raw, list) else raw)
+
+
+def _open_save_panel(at: AppTest) -> None:
+    """Open the sidebar's save panel, as a click on it does: its form is drawn only while open."""
+    at.session_state[SAVE_PANEL] = True
+    _run(at)
+
+
+def test_the_save_panel_draws_its_form_only_while_open(db_url: str) -> None:
+    """Closed (every Next reruns the sidebar), the panel is one element; opened, its form is there."""
+    at = _session()
+    _answered(at)
+    keys = {w.key for w in at.text_input} | {b.key for b in at.button}
+    assert not keys & {"assessment_new_name", "assessment_new_product", "assessment_save_new"}
+    _open_save_panel(at)
+    assert {w.key for w in at.sidebar.text_input} == {"assessment_new_name", "assessment_new_product"}
+    assert "assessment_save_new" in {b.key for b in at.sidebar.button}
 
 
 def _to_register(at: AppTest) -> None:
@@ -115,7 +140,7 @@ def test_save_then_reopen_in_a_new_session_restores_answers_and_as_of(db_url: st
     _open_from_register(fresh, ident)
     assert fresh.title[0].value == "Review your answers"
     assert fresh.date_input(key="as_of").value == AS_OF
-    sidebar = "\n".join(str(b.label) for b in fresh.sidebar.button)
+    sidebar = "\n".join(m.value for m in fresh.sidebar.markdown)
     for label in ("Yes", "Red", "Norway, Sweden"):
         assert label in sidebar
     assert fresh.query_params["assessment"] in (str(ident), [str(ident)])
@@ -135,6 +160,8 @@ def test_start_over_leaves_the_saved_assessment_alone(db_url: str) -> None:
     at = _session()
     _answered(at)
     ident = _save_new(at, "Widget plan")
+    at.session_state[START_OVER] = True  # open the "Start over" popover
+    _run(at)
     _click(at, "confirm_start_over")
     assert "assessment" not in at.query_params and not any(b.key == "assessment_save" for b in at.button)
     assert open_store(db_url).get(ident, None).latest.number == 1
@@ -178,7 +205,8 @@ def test_revision_history_shows_who_when_and_the_answer_changes(db_url: str) -> 
     at = _session()
     _answered(at)
     ident = _save_new(at, "Widget plan")
-    _click(at, "change_widget_colour")
+    _change(at, "widget_colour")
+    _run(at)
     at.radio(key="q_widget_colour").set_value("blue")
     _click(at, "next")
     _click(at, "assessment_save")
@@ -249,8 +277,7 @@ def test_a_corrupt_database_file_gives_a_message_and_deletes_nothing(
     monkeypatch.setenv("ATMP_RULES_DIR", str(TOY))
     at = _session()
     _answered(at)
-    at.text_input(key="assessment_new_name").set_value("Widget plan")
-    _click(at, "assessment_save_new")
+    _save_new_attempt(at, "Widget plan")
     _click(at, "to_register")
     errors = "\n".join(e.value for e in at.error).replace("\\", "")
     assert str(broken) in errors or "broken.db" in errors, errors
@@ -328,7 +355,8 @@ def test_save_reopen_and_history_on_each_database_engine(store_url: str, monkeyp
     at = _session()
     _answered(at)
     ident = _save_new(at, "Widget plan")
-    _click(at, "change_widget_colour")
+    _change(at, "widget_colour")
+    _run(at)
     at.radio(key="q_widget_colour").set_value("green")
     _click(at, "next")
     _click(at, "assessment_save")
@@ -338,7 +366,7 @@ def test_save_reopen_and_history_on_each_database_engine(store_url: str, monkeyp
     assert "Which colour are the widgets? — Red → Green" in _text(fresh)
     _click(fresh, "detail_open")
     assert fresh.date_input(key="as_of").value == AS_OF
-    assert "Green" in "\n".join(str(b.label) for b in fresh.sidebar.button)
+    assert "Green" in "\n".join(m.value for m in fresh.sidebar.markdown)
 
 
 @pytest.mark.parametrize(

@@ -26,10 +26,12 @@ from atmp_pathways.present import answer_label
 from . import auth, registry, state
 from .auth import escape_markdown
 
-__all__ = ["ID_PARAM", "answer_changes", "render", "wizard_panel"]
+__all__ = ["ID_PARAM", "SAVE_PANEL", "answer_changes", "render", "wizard_panel"]
 
 ID_PARAM = "assessment"
 """Query parameter naming the saved assessment (on the wizard and the Assessments page)."""
+SAVE_PANEL = "save_new_panel"
+"""Session key of the sidebar's "Save to Assessments" panel: True while it is open."""
 _BOUND = "assessment"  # session key: id, revision, name, and the impact shown in the banner (see _binding)
 _T = TypeVar("_T")
 
@@ -200,17 +202,25 @@ def wizard_panel(book: Rulebook, top: DeltaGenerator, register_page: StreamlitPa
             else:
                 st.caption(f"Shared by {escape_markdown(owner)}: only they save revisions. Save as new to keep a copy.")
             buttons.button("Close", key="assessment_close", type="tertiary", on_click=_close)
-        with st.expander("Save as a new assessment" if bound is not None else "Save to Assessments"):
-            st.text_input("Name", key="assessment_new_name", placeholder="e.g. CAR-T 101 — EU supply")
-            st.text_input("Product or programme", key="assessment_new_product")
-            st.button(
-                "Save as new",
-                key="assessment_save_new",
-                icon=":material/add:",
-                disabled=not answers,
-                on_click=_save_new,
-                args=(book,),
-            )
+        # The form is drawn only while its panel is open (``on_change="rerun"``): the sidebar
+        # reruns with every Next, and two text boxes and a button cost more than the closed panel.
+        panel = st.expander(
+            "Save as a new assessment" if bound is not None else "Save to Assessments",
+            key=SAVE_PANEL,
+            on_change="rerun",
+        )
+        if panel.open:
+            with panel:
+                st.text_input("Name", key="assessment_new_name", placeholder="e.g. CAR-T 101 — EU supply")
+                st.text_input("Product or programme", key="assessment_new_product")
+                st.button(
+                    "Save as new",
+                    key="assessment_save_new",
+                    icon=":material/add:",
+                    disabled=not answers,
+                    on_click=_save_new,
+                    args=(book,),
+                )
         if st.button("All assessments", key="to_register", icon=":material/folder_open:", type="tertiary"):
             # Keep the answers token; the as-of date is bound to its widget, which keeps it.
             token = st.query_params.get(state.URL_PARAM)

@@ -41,6 +41,8 @@ __all__ = [
     "apply_answers_file",
     "as_of",
     "change_answer",
+    "change_picked",
+    "CHANGE_PICK",
     "confirm_file",
     "keep_answers",
     "pending_file",
@@ -135,8 +137,9 @@ def init_state(book: Rulebook) -> None:
 def sync_url(keep_as_of: bool = False) -> None:
     """Mirror the answers into ``?a=``, so a refresh or a shared link restores them.
 
-    ``keep_as_of``: on a page without the date widget (which binds ``?as_of=`` itself),
-    write the chosen date back too, so no page drops it from the address.
+    ``keep_as_of``: on a page or screen without the date widget (which binds ``?as_of=``
+    itself), write the chosen date back too, so none drops it from the address; today's date,
+    the default, is written only if the address named it (a link without a date means today).
     """
     token = _token(answers())
     if token and st.query_params.get(URL_PARAM) != token:
@@ -144,7 +147,10 @@ def sync_url(keep_as_of: bool = False) -> None:
     elif not token and URL_PARAM in st.query_params:
         del st.query_params[URL_PARAM]
     chosen = st.session_state.get("as_of")
-    if keep_as_of and isinstance(chosen, date) and st.query_params.get(AS_OF_PARAM) != chosen.isoformat():
+    if not keep_as_of or not isinstance(chosen, date):
+        return
+    shown = st.query_params.get(AS_OF_PARAM)
+    if shown != chosen.isoformat() and (shown is not None or chosen != date.today()):
         st.query_params[AS_OF_PARAM] = chosen.isoformat()
 
 
@@ -264,6 +270,18 @@ def go_back(wiz: Wizard, question_id: str | None) -> None:
     st.session_state["view"] = "questions"
     st.session_state["editing"] = target
     st.session_state["return_to_review"] = False
+
+
+CHANGE_PICK = "change_pick"
+"""The sidebar's "Change an answer" picker (a question id, or None)."""
+
+
+def change_picked() -> None:
+    """The sidebar picker's choice: change that answer, and clear the picker for next time."""
+    question_id = st.session_state.get(CHANGE_PICK)
+    st.session_state[CHANGE_PICK] = None
+    if isinstance(question_id, str):
+        change_answer(question_id)
 
 
 def change_answer(question_id: str) -> None:

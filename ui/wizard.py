@@ -15,11 +15,14 @@ from atmp_pathways.answers import MAX_ANSWERS_BYTES, dump_answers
 from atmp_pathways.models import UNDECIDED, AnswerValue
 from atmp_pathways.present import KEPT_NOT_USED, answer_label, markdown_link
 from atmp_pathways.present import escape_markdown as _escape
-from atmp_pathways.wizard import Progress, Wizard, WizardState, needs_confirmation, prefill, review_rows
+from atmp_pathways.wizard import Progress, Wizard, WizardState, needs_confirmation, review_rows
 
 from . import results, state
 
-__all__ = ["WIDGETS", "render"]
+__all__ = ["START_OVER", "WIDGETS", "render"]
+
+START_OVER = "start_over_open"
+"""Session key of the sidebar's "Start over" popover: True while it is open."""
 
 
 @lru_cache(maxsize=4096)
@@ -43,8 +46,11 @@ def render(wiz: Wizard) -> None:
     if view == "questions" and question is None:
         state.set_view("review")
         view = "review"
-    if view != "start":
-        _as_of_input(st.sidebar)  # first: the screens below read the date it holds
+    if view in ("review", "results"):
+        # First: the screens below read the date it holds. Not on the start screen (it has its
+        # own) nor on question screens: which question comes next never depends on the date,
+        # and a date picker redrawn on every Next is the costliest element of the sidebar.
+        _as_of_input(st.sidebar)
     # The answers list is drawn after the screen (in its place in the sidebar), so the next
     # question reaches the browser before the list of everything answered so far.
     answers_panel = st.sidebar.container()
@@ -56,7 +62,7 @@ def render(wiz: Wizard) -> None:
     if finish is not None:
         finish()
     _focus_script()
-    state.sync_url()
+    state.sync_url(keep_as_of=view == "questions")  # no date widget there to keep ?as_of= itself
 
 
 def _screen(wiz: Wizard, view: str, question: Question | None, derived: WizardState) -> Callable[[], None] | None:
@@ -277,18 +283,18 @@ def _question(wiz: Wizard, question: Question, derived: WizardState) -> Callable
     """
     book = wiz.book
     stored = state.answers().get(question.id)
-    slot = st.empty()
     known = wiz.progress(state.answers(), derived, known=True)
-    slot.progress(known.fraction, text=known.text)
+    bar = st.progress(known.fraction, text=known.text)  # narrowed in place at the end
     st.caption(escape_markdown(book.topic_titles.get(book.topic_of.get(question.id, ""), "")))
     label = escape_markdown(question.text)
     st.title(label)  # the page's main heading (h1); the widget keeps the same label for screen readers
-    suggested = prefill(book, question, state.answers()) if stored is None else None
+    suggested = wiz.prefill(question, state.answers()) if stored is None else None
     shown = suggested[0] if suggested is not None else stored
     WIDGETS[question.kind](book, question, label, state.widget_key(question.id), shown)
+    help_text = escape_markdown(question.help)
     if suggested is not None:  # pre-selected, not stored: Next confirms it
-        st.caption("Pre-selected: " + escape_markdown(suggested[1].because))
-    st.caption(escape_markdown(question.help))
+        help_text = f"Pre-selected: {escape_markdown(suggested[1].because)}  \n{help_text}"
+    st.caption(help_text)
     with st.expander("Why we ask: legal source"):
         st.markdown(_sources(book, question))
     buttons = st.container(horizontal=True)
@@ -310,13 +316,13 @@ def _question(wiz: Wizard, question: Question, derived: WizardState) -> Callable
             on_click=state.set_view,
             args=("questions",),
         )
-    return partial(_narrow_progress, wiz, derived, slot, known)
+    return partial(_narrow_progress, wiz, derived, bar, known)
 
 
-def _narrow_progress(wiz: Wizard, derived: WizardState, slot: DeltaGenerator, shown: Progress) -> None:
+def _narrow_progress(wiz: Wizard, derived: WizardState, bar: DeltaGenerator, shown: Progress) -> None:
     exact = wiz.progress(state.answers(), derived)
     if exact != shown:
-        slot.progress(exact.fraction, text=exact.text)
+        bar.progress(exact.fraction, text=exact.text)
 
 
 def _review(wiz: Wizard, derived: WizardState) -> None:
@@ -360,18 +366,20 @@ def _sidebar(book: Rulebook, derived: WizardState, where: DeltaGenerator) -> Non
         if not path:
             st.caption("None yet.")
         else:
-            # One element per answer: the answer itself is the Change link (what users of guided
-            # interviews ask for most), and the sidebar stays cheap to redraw on every rerun.
-            st.caption("Select an answer to change it.")
-            for qid in path:
-                st.button(
-                    f"{escape_markdown(book.question(qid).text)}  \n"
-                    f"**{escape_markdown(answer_label(book, qid, answers[qid]))}** · :material/edit: Change",
-                    key=f"change_{qid}",
-                    type="tertiary",
-                    on_click=state.change_answer,
-                    args=(qid,),
-                )
+            # Two elements however many answers there are: the list, and one labelled picker to
+            # change any of them. A rerun (every Next) redraws two elements, not a button per
+            # answer, and the keyboard passes the whole panel in one Tab stop.
+            labels = {qid: f"{n}. {book.question(qid).text}" for n, qid in enumerate(path, 1)}
+            st.markdown(_answers_list(book, path, answers))
+            st.selectbox(
+                "Change an answer",
+                path,
+                index=None,
+                key=state.CHANGE_PICK,
+                format_func=labels.__getitem__,
+                placeholder="Choose the question to change",
+                on_change=state.change_picked,
+            )
         extra = len(answers) - len(path)
         if extra > 0:
             st.caption(f"{extra} more answer(s) kept but not used now; see the review screen.")
@@ -386,6 +394,20 @@ def _sidebar(book: Rulebook, derived: WizardState, where: DeltaGenerator) -> Non
             disabled=not answers,
         )
         if needs_confirmation(answers):
-            with st.popover("Start over", icon=":material/restart_alt:"):
-                st.markdown(f"This clears all **{len(answers)}** answers. Save them first if you may need them.")
-                st.button("Yes, clear my answers", key="confirm_start_over", type="primary", on_click=state.start_over)
+            # What it clears is drawn only while it is open (``on_change="rerun"``): one element per Next.
+            start_over = st.popover("Start over", icon=":material/restart_alt:", key=START_OVER, on_change="rerun")
+            if start_over.open:
+                with start_over:
+                    st.markdown(f"This clears all **{len(answers)}** answers. Save them first if you may need them.")
+                    st.button(
+                        "Yes, clear my answers", key="confirm_start_over", type="primary", on_click=state.start_over
+                    )
+
+
+def _answers_list(book: Rulebook, path: tuple[str, ...], answers: dict[str, AnswerValue]) -> str:
+    """The answers on the path as one numbered Markdown list: question, then the answer in bold."""
+    return "\n".join(
+        f"{n}. {escape_markdown(book.question(qid).text)}  \n"
+        f"   **{escape_markdown(answer_label(book, qid, answers[qid]))}**"
+        for n, qid in enumerate(path, 1)
+    )
