@@ -474,7 +474,11 @@ def _ask_delete(assessment_id: int) -> None:
 
 def _delete(assessment_id: int) -> None:
     st.session_state.pop("confirm_delete", None)
-    done = _attempt_in_callback(lambda: registry.delete(assessment_id, auth.current_user()) or True, "Deleted.")
+    def delete() -> bool:
+        registry.delete(assessment_id, auth.current_user())
+        return True
+
+    done = _attempt_in_callback(delete, "Deleted.")
     if done:
         bound = _bound()
         if bound is not None and bound["id"] == assessment_id:
