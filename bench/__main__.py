@@ -126,7 +126,8 @@ def _markdown(rows: list[Row], info: dict[str, str], took: float, argv: str) -> 
         "* **Exports.** `EXPORTS[fmt].render(outcome, book, stamp)`, median of 5, on the largest realistic outcome.",
         "* **App.** `AppTest.from_file('app.py')`: set the question's widget and click Next, timed per answer, "
         "over three full walks of the shipped rules; the baseline is a one-radio app with a Next button timed "
-        "the same way in the same run. Cold start is the first `AppTest.run()` in a fresh interpreter.",
+        "the same way, one of its steps right after each of ours, so both share the machine's load of that "
+        "moment. Cold start is the first `AppTest.run()` in a fresh interpreter.",
         "* **Browser, against the floor.** Two servers side by side: `app.py` on the shipped rules and a one-radio "
         "app (a heading, one radio, Next; `bench/click.py`). One headless chromium alternates a 16-click floor "
         "session and one of three scenario journeys (tests/scenarios/journeys_*.yaml, answered by their labels) "

@@ -249,6 +249,21 @@ def test_a_link_without_a_date_stays_without_one_on_question_screens(app: AppTes
     assert "as_of" not in app.query_params  # today, the default: a shared link keeps meaning "today"
 
 
+def test_the_focus_script_goes_out_once_per_session(app: AppTest) -> None:
+    """The script that moves focus to each new heading installs itself for the page's life: the
+    first run sends it, later reruns (every Next) do not redraw it; a new session sends it again."""
+
+    def scripts(at: AppTest) -> int:
+        return sum("__atmpFocus" in str(getattr(h, "proto", "")) for h in at.get("html"))
+
+    assert scripts(app) == 1
+    app.button(key="start").click().run()
+    _answer(app, True)
+    assert scripts(app) == 0
+    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert scripts(fresh) == 1
+
+
 def test_what_changes_marks_added_and_removed_obligations(app: AppTest) -> None:
     app.date_input(key="as_of").set_value(date(2026, 6, 1)).run()
     _to_results(app, {**TOY_ANSWERS, "widget_count_large": False})

@@ -474,6 +474,7 @@ def _ask_delete(assessment_id: int) -> None:
 
 def _delete(assessment_id: int) -> None:
     st.session_state.pop("confirm_delete", None)
+
     def delete() -> bool:
         registry.delete(assessment_id, auth.current_user())
         return True

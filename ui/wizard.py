@@ -61,7 +61,9 @@ def render(wiz: Wizard) -> None:
         _sidebar(book, derived, answers_panel)
     if finish is not None:
         finish()
-    _focus_script()
+    if not st.session_state.get(_FOCUS_SENT):  # installed once per browser tab (see _focus_script)
+        _focus_script()
+        st.session_state[_FOCUS_SENT] = True
     state.sync_url(keep_as_of=view == "questions")  # no date widget there to keep ?as_of= itself
 
 
@@ -76,6 +78,12 @@ def _screen(wiz: Wizard, view: str, question: Question | None, derived: WizardSt
     else:
         results.render(wiz, state.answers(), state.as_of())
     return None
+
+
+_FOCUS_SENT = "focus_script_sent"
+"""Session key: the focus script went out on this session's first run. Its observer lives on in
+the page after its element leaves the DOM, so later reruns do not redraw it; a reload starts a
+new session, which sends it again."""
 
 
 def _focus_script() -> None:
