@@ -55,8 +55,18 @@ def test_reform_proposals_page_lists_all_23_with_the_legislation_that_takes_them
     assert not at.exception
     text = _text(at)
     assert "Industry reform proposals — not law" in at.warning[0].value
+    book = load_rulebook(RULES)
+    # A logical outline: the page's h1, an h2 per bucket, an h3 per proposal (no anchor links).
+    buckets = [
+        title for bucket, title in book.proposal_buckets.items() if any(p.bucket == bucket for p in book.proposals)
+    ]
+    assert [str(h.value).replace("\\", "") for h in at.header] == buckets and all(
+        h.proto.hide_anchor for h in at.header
+    )
+    proposals = [str(h.value).replace("\\", "") for h in at.subheader]
+    assert len(proposals) == len(book.proposals) == 23 and all(h.proto.hide_anchor for h in at.subheader)
     for number in ("R01", "R16", "R23"):
-        assert f"**{number} · " in text
+        assert any(p.startswith(f"{number} · ") for p in proposals), proposals
     assert "Biotech Act I (proposed)" in text  # R16 is taken up by the Biotech Act's GMO exemptions
     assert "last reviewed 2026-12-02" in text
 

@@ -18,14 +18,16 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
 
-from atmp_pathways import RulebookError, load_rulebook, parse_answers
+from atmp_pathways import Rulebook, RulebookError, load_rulebook, parse_answers
 from atmp_pathways.answers import encode_answers  # what ui.state.sync_url writes into ?a=
 from atmp_pathways.models import AnswerValue
+from atmp_pathways.store import open_store
 from ui.state import URL_PARAM
 
 from .paths import ROOT
@@ -131,13 +133,31 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+SAVED_NAME = "CAR-T 101 — EU supply"
+
+
+def _save_the_example(log_dir: Path, book: Rulebook) -> None:
+    """One saved assessment of examples/car-t-us.yaml with two revisions in the server's store,
+    so the Assessments page draws its list and the detail its history (not only the empty state)."""
+    answers = parse_answers(book, EXAMPLE.read_bytes(), name=EXAMPLE.name).answers
+    store = open_store(f"sqlite:///{log_dir / 'assessments.db'}")  # the URL _serve gives the server
+    try:
+        saved = store.create(SAVED_NAME, "CAR-T 101", None, answers, date.today(), book)
+        store.save_revision(saved.id, None, answers, date.today(), book)
+    finally:
+        store.close()
+
+
 @pytest.fixture(scope="module")
 def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The shipped rules, with one saved assessment (``SAVED_NAME``) in the store."""
     try:
-        load_rulebook(ROOT / "rules")
+        book = load_rulebook(ROOT / "rules")
     except RulebookError as err:
         pytest.skip(f"rules/ does not load right now (rules are being edited): {str(err).splitlines()[-1]}")
-    with _serve(tmp_path_factory.mktemp("real"), None) as url:
+    log_dir = tmp_path_factory.mktemp("real")
+    _save_the_example(log_dir, book)
+    with _serve(log_dir, None) as url:
         yield url
 
 
@@ -381,6 +401,16 @@ def _axe_lines(violations: list[dict[str, Any]]) -> list[str]:
     return [f"{v['impact']}: {v['id']} ×{len(v['nodes'])} — {v['help']}" for v in violations]
 
 
+def _axe_verdict(title: str, found: Mapping[str, list[dict[str, Any]]]) -> None:
+    """Print every screen's violations (counts by impact, then each rule); fail on a serious or critical one."""
+    print(f"\n{title} (counts by impact):")
+    for screen, violations in found.items():
+        counts = ", ".join(f"{i} {sum(v['impact'] == i for v in violations)}" for i in IMPACTS)
+        print(f"  {screen}: {counts}" + "".join(f"\n    {line}" for line in _axe_lines(violations)))
+    failing = {s: _axe_lines([v for v in vs if v["impact"] in FAIL_IMPACTS]) for s, vs in found.items()}
+    assert not any(failing.values()), {screen: lines for screen, lines in failing.items() if lines}
+
+
 def _open_every_expander(page: sync_api.Page) -> int:
     """Open every collapsed expander shown (cards, why-not topics) as a user would; return how many."""
     opened: int = page.evaluate(
@@ -445,15 +475,80 @@ def test_axe_finds_no_serious_or_critical_wcag21_violations(server: str) -> None
         page.get_by_role("link", name="Rule map").click()
         expect(page.get_by_text("Source registry")).to_be_visible()
         found["rule map"] = _axe(page)
-    print("\naxe-core WCAG 2.1 A/AA violations per screen (counts by impact):")
-    for screen, violations in found.items():
-        counts = ", ".join(f"{i} {sum(v['impact'] == i for v in violations)}" for i in IMPACTS)
-        print(f"  {screen}: {counts}" + "".join(f"\n    {line}" for line in _axe_lines(violations)))
-    failing = {
-        screen: _axe_lines([v for v in violations if v["impact"] in FAIL_IMPACTS])
-        for screen, violations in found.items()
-    }
-    assert not any(failing.values()), {screen: lines for screen, lines in failing.items() if lines}
+    _axe_verdict("axe-core WCAG 2.1 A/AA violations per screen", found)
+
+
+def test_axe_on_the_assessments_and_reform_proposals_pages(server: str, real_server: str) -> None:
+    """axe-core on the pages beside the wizard: Assessments with nothing saved (toy rules) and with a
+    saved assessment (shipped rules): its list, its detail (expanders open, history drawn, the delete
+    confirmation shown), and Reform proposals as shipped."""
+    expect = sync_api.expect
+    found: dict[str, list[dict[str, Any]]] = {}
+    with _page() as page:
+        page.goto(f"{server}/assessments")
+        expect(page.get_by_role("heading", name="Assessments", level=1)).to_be_visible()
+        expect(page.get_by_text("Nothing saved yet")).to_be_visible()
+        found["assessments · nothing saved"] = _axe(page)
+
+        page.goto(f"{real_server}/assessments")
+        expect(page.get_by_role("heading", name="Assessments", level=1)).to_be_visible()
+        expect(page.get_by_text(SAVED_NAME)).to_be_visible()
+        expect(page.get_by_role("group", name="Re-check as of")).to_be_visible()
+        expect(page.get_by_role("button", name="Details")).to_be_visible()
+        found["assessments · one saved"] = _axe(page)
+        page.get_by_role("button", name="Details").click()
+        expect(page.get_by_role("heading", name=SAVED_NAME, level=1)).to_be_visible()
+        expect(page.get_by_role("heading", name="History", level=2)).to_be_visible()
+        expect(page.get_by_text("Revision 2", exact=True)).to_be_visible()
+        _settle(page)
+        opened = _open_every_expander(page)
+        found[f"assessment detail ({opened} opened)"] = _axe(page)
+        page.get_by_role("button", name="Delete…").click()
+        expect(page.get_by_role("button", name="Yes, delete it")).to_be_visible()
+        found["assessment detail · delete confirmation"] = _axe(page)
+        page.get_by_role("button", name="Cancel").click()  # the module's server keeps its saved assessment
+        expect(page.get_by_role("button", name="Delete…")).to_be_visible()
+
+        page.get_by_role("link", name="Reform proposals").click()
+        expect(page.get_by_role("heading", name="Reform proposals", level=1)).to_be_visible()
+        expect(page.get_by_role("heading", name=re.compile(r"^R23 · "), level=3)).to_be_visible()
+        found["reform proposals"] = _axe(page)
+    _axe_verdict("axe-core on the Assessments and Reform proposals pages", found)
+
+
+_CARD_TITLE_LINKS = """sel => [...document.querySelectorAll(sel)]
+    .flatMap(h => [...h.querySelectorAll('a[href], button, [tabindex]:not([tabindex="-1"])')])
+    .filter(e => e.getClientRects().length > 0).length"""
+"""How many drawn (so focusable) links or buttons sit inside the headings ``sel`` selects."""
+
+
+def test_summary_rows_jump_to_card_titles_that_add_no_tab_stop(server: str) -> None:
+    """The results' card titles (h3) keep the ids the "At a glance" rows link to but not Streamlit's
+    "Link to heading" icon: clicking a row moves the focus to its card's title, and the next Tab
+    reaches that card's Details, not a link inside the title."""
+    expect = sync_api.expect
+    with _page() as page:
+        page.goto(f"{server}/?{URL_PARAM}={encode_answers(TOY_ANSWERS)}")
+        expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
+        _settle(page)
+        _button(page, "See results").click()
+        expect(page.get_by_role("heading", name="Your obligations")).to_be_visible()
+        _settle(page)
+        rows = page.locator('[data-testid="stMain"] table a[href^="#card-"]')
+        targets = [str(rows.nth(i).get_attribute("href"))[1:] for i in range(rows.count())]
+        assert len(targets) >= 2, targets
+        for target in targets:  # each row's target is a card's title
+            expect(page.locator(f"h3#{target}")).to_have_count(1)
+        assert page.evaluate(_CARD_TITLE_LINKS, 'h3[id^="card-"]') == 0
+        assert page.evaluate(_CARD_TITLE_LINKS, "h2#at-a-glance") == 1  # a section heading keeps its link
+
+        first = page.locator(f"h3#{targets[0]}")
+        title = first.inner_text().strip()
+        rows.first.click()
+        _focus_on_heading(page, title)
+        page.keyboard.press("Tab")
+        focused = _focused(page)
+        assert focused["tag"] == "SUMMARY" and "Details ·" in focused["text"], focused
 
 
 _FOCUSED = """() => {
@@ -671,9 +766,4 @@ def test_real_rules_long_list_enter_adds_one_country_and_axe_on_every_results_ta
             _settle(page)
             opened = _open_every_expander(page)
             found[f"real results · {name} ({opened} opened)"] = _axe(page)
-    print("\naxe-core on the shipped rules (counts by impact):")
-    for screen, violations in found.items():
-        counts = ", ".join(f"{i} {sum(v['impact'] == i for v in violations)}" for i in IMPACTS)
-        print(f"  {screen}: {counts}" + "".join(f"\n    {line}" for line in _axe_lines(violations)))
-    failing = {s: _axe_lines([v for v in vs if v["impact"] in FAIL_IMPACTS]) for s, vs in found.items()}
-    assert not any(failing.values()), {screen: lines for screen, lines in failing.items() if lines}
+    _axe_verdict("axe-core on the shipped rules", found)

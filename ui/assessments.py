@@ -491,7 +491,7 @@ def _history(book: Rulebook, assessment_id: int, user: str) -> None:
     revisions = _attempt(lambda: registry.revisions(assessment_id, user))
     if not revisions:
         return
-    st.subheader("History")
+    st.header("History", anchor=False)  # h2 under the assessment's name (h1)
     previous: Mapping[str, AnswerValue] = {}
     entries = []
     for revision in revisions:  # oldest first: each is compared with the one before

@@ -66,15 +66,17 @@ def render_page(book: Rulebook) -> None:
     sources = {p.citation.source for p in book.proposals}
     for sid in sorted(sources):
         src = book.source(sid)
-        st.caption(f"Source: {markdown_link(src.title, src.url)} · last reviewed {src.last_reviewed.isoformat()}")
+        # Plain text, not a caption: a link in a caption (60 % opacity) falls to 2.96:1 (axe color-contrast).
+        st.markdown(f"Source: {markdown_link(src.title, src.url)} · last reviewed {src.last_reviewed.isoformat()}")
     for bucket, title in book.proposal_buckets.items():
         items = [p for p in book.proposals if p.bucket == bucket]
         if not items:
             continue
-        st.subheader(escape_markdown(title))
+        st.header(escape_markdown(title), anchor=False)  # h2 per bucket under the page's h1, h3 per proposal
         for p in items:
             with st.container(border=True):
-                st.markdown(f"**{escape_markdown(p.number)} · {escape_markdown(p.title)}**  \n:gray-badge[{NOT_LAW}]")
+                st.subheader(f"{escape_markdown(p.number)} · {escape_markdown(p.title)}", anchor=False)
+                st.markdown(f":gray-badge[{NOT_LAW}]")
                 affects = ", ".join(_target_name(book, t) for t in p.affects)
                 taken = _names(book, p.taken_up_by) or "no pending legislation found"
                 st.markdown(
