@@ -22,6 +22,7 @@ from ._dates import EARLIEST, LATEST, as_of_problem, read_as_of
 from ._quote import printable, quote, shown_and_more
 from .errors import SHOW_PROBLEMS, AnswersError, RulebookError
 from .exports import EXPORTS
+from .exports.csv_ import BOM
 from .loader import RULES_DIR, check_rulebook, display_path, load_rulebook
 from .models import Rulebook
 
@@ -241,8 +242,17 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"--format {args.format} is binary: give -o FILE", file=sys.stderr)
         return 2
     else:
-        sys.stdout.write(data)
+        _to_stdout(data)
     return 0
+
+
+def _to_stdout(data: str) -> None:
+    """Text to standard output; a terminal gets it without the byte-order mark the CSV export
+    starts with (for Excel, which reads a saved file as UTF-8 only with it; on a screen it is a
+    stray invisible character). A redirect or a pipe gets the bytes a file would hold."""
+    if data.startswith(BOM) and sys.stdout.isatty():
+        data = data[len(BOM) :]
+    sys.stdout.write(data)
 
 
 def _write(data: str | bytes, output: str | None, fmt: str, summary: str) -> int:
@@ -257,7 +267,7 @@ def _write(data: str | bytes, output: str | None, fmt: str, summary: str) -> int
         print(f"--format {fmt} is binary: give -o FILE", file=sys.stderr)
         return 2
     else:
-        sys.stdout.write(data)
+        _to_stdout(data)
     return 0
 
 

@@ -24,7 +24,6 @@ from typing import Any
 
 from .engine import evaluate
 from .exports.outline import (
-    UNDETERMINED,
     Block,
     Bullets,
     Heading,
@@ -32,6 +31,7 @@ from .exports.outline import (
     Label,
     Paragraph,
     Table,
+    conclusion_label,
     determination_heading,
 )
 from .models import AnswerValue, Rulebook
@@ -130,7 +130,7 @@ def conclusion(d: Determined | None) -> str:
     """A determination's conclusion as one phrase (or that it has none there)."""
     if d is None:
         return "Not concluded"
-    return d.value_label or UNDETERMINED
+    return conclusion_label(d)
 
 
 def _answer(book: Rulebook, answers: Mapping[str, AnswerValue], qid: str) -> str:

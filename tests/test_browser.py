@@ -26,11 +26,12 @@ import pytest
 
 from atmp_pathways import Rulebook, RulebookError, load_rulebook, parse_answers
 from atmp_pathways.answers import encode_answers  # what ui.state.sync_url writes into ?a=
-from atmp_pathways.models import AnswerValue
+from atmp_pathways.models import UNDECIDED, AnswerValue
 from atmp_pathways.store import open_store
 from ui.state import URL_PARAM
 
 from .paths import ROOT
+from .paths import UNDECIDED as UNDECIDED_RULES
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = ROOT / "docs" / "screenshot-results.png"
@@ -514,6 +515,34 @@ def test_axe_on_the_assessments_and_reform_proposals_pages(server: str, real_ser
         expect(page.get_by_role("heading", name=re.compile(r"^R23 · "), level=3)).to_be_visible()
         found["reform proposals"] = _axe(page)
     _axe_verdict("axe-core on the Assessments and Reform proposals pages", found)
+
+
+def test_axe_on_the_results_of_answers_left_not_decided_yet(tmp_path: Path) -> None:
+    """tests/fixtures/toy_undecided with both planning answers "not decided yet": "Your pathway" says
+    the route depends on the decision, and axe finds nothing serious or critical on any results tab
+    (the "Depends on your decision" tab included) with every card and pathway line open."""
+    answers: dict[str, AnswerValue] = {"makes_gadgets": True, "own_workshop": UNDECIDED, "sells_abroad": UNDECIDED}
+    expect = sync_api.expect
+    found: dict[str, list[dict[str, Any]]] = {}
+    with _serve(tmp_path, UNDECIDED_RULES) as url, _page() as page:
+        page.goto(f"{url}/?{URL_PARAM}={encode_answers(answers)}")
+        expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
+        _settle(page)
+        _button(page, "See results").click()
+        expect(page.get_by_role("heading", name="Your obligations")).to_be_visible()
+        _settle(page)
+        route = page.locator(".st-key-pathway_maker_route summary")
+        expect(route).to_contain_text("How you make gadgets: Depends on your decision")
+        tabs = page.locator('[data-testid="stTabs"] [role="tab"]')
+        names = [tabs.nth(i).inner_text().strip() for i in range(tabs.count())]
+        assert "Depends on your decision (5)" in names, names
+        for i, name in enumerate(names):
+            tabs.nth(i).click()
+            expect(tabs.nth(i)).to_have_attribute("aria-selected", "true")
+            _settle(page)
+            opened = _open_every_expander(page)
+            found[f"results · {name} ({opened} opened)"] = _axe(page)
+    _axe_verdict("axe-core on results with answers not decided yet", found)
 
 
 _CARD_TITLE_LINKS = """sel => [...document.querySelectorAll(sel)]

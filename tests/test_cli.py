@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import pytest
 from atmp_pathways import load_rulebook
 from atmp_pathways.__main__ import main
 from atmp_pathways.exports import EXPORTS
+from atmp_pathways.exports.csv_ import BOM
 
 from .paths import ROOT, TOY
 
@@ -162,6 +165,37 @@ def test_evaluate_writes_every_format(capsys: pytest.CaptureFixture[str], tmp_pa
         assert data.startswith(magic.get(fmt, b""))
     else:
         assert load_rulebook(TOY).digest.encode() in data  # the ruleset digest stamp
+
+
+def test_csv_on_a_terminal_has_no_byte_order_mark_but_a_pipe_keeps_it(tmp_path: Path) -> None:
+    """The CSV starts with a UTF-8 byte-order mark for Excel (a file, a redirect, a pipe keep it);
+    written to a terminal it would be a stray invisible character, so a terminal gets the rest only."""
+    pty = pytest.importorskip("pty", reason="a pseudo-terminal needs a POSIX system")
+    answers = tmp_path / "a.yaml"
+    answers.write_text("uses_widgets: true\nwidget_count_large: true\nwidget_colour: red\nship_to: ['NO']\n")
+    command = [sys.executable, "-m", "atmp_pathways", "--rules", str(TOY), "evaluate", str(answers), "--format", "csv"]
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    piped = subprocess.run(command, capture_output=True, cwd=ROOT, env=env, check=True).stdout
+    assert piped.startswith(BOM.encode()) and b'"obligation_id"' in piped
+    terminal, child_end = pty.openpty()
+    try:
+        proc = subprocess.Popen(command, stdout=child_end, stderr=subprocess.PIPE, cwd=ROOT, env=env)
+        os.close(child_end)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(terminal, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
+    finally:
+        os.close(terminal)
+    stamp = re.compile(rb'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"')  # generated_at: the second run's own time
+    same = [stamp.sub(b"<generated_at>", text) for text in (shown.replace(b"\r\n", b"\n"), piped[len(BOM.encode()) :])]
+    assert same[0] == same[1] and same[0].startswith(b'"ruleset_title"')  # the same text, less the mark
 
 
 def test_schema_is_json_schema_with_forbidden_extras(capsys: pytest.CaptureFixture[str]) -> None:

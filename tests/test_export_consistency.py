@@ -28,7 +28,7 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from atmp_pathways import Rulebook, evaluate, next_question
 from atmp_pathways.exports import EXPORTS
-from atmp_pathways.exports.outline import UNDETERMINED, determination_heading
+from atmp_pathways.exports.outline import conclusion_label, determination_heading
 from atmp_pathways.models import AnswerValue
 from atmp_pathways.outcome import Outcome
 from atmp_pathways.present import answer_rows, citation_text, due_label, question_text, status_label, verification_label
@@ -119,7 +119,7 @@ def expected_phrases(outcome: Outcome, book: Rulebook, fmt: str) -> dict[str, tu
         need(question_text(book, qid), f"pending question {qid}", waiting + (fmt not in NO_ANSWERS))
     for d in outcome.determinations:  # "Your pathway": every format says what the rules conclude
         need(determination_heading(d), f"determination {d.key}")
-        need(d.value_label or UNDETERMINED, f"conclusion of {d.key}")
+        need(conclusion_label(d), f"conclusion of {d.key}")
         need(verification_label(d.verification), f"verification of {d.key}")
         if d.because:
             need(d.because, f"because of {d.key}")

@@ -21,7 +21,18 @@ from atmp_pathways.engine import pending_questions, validate_answers
 from atmp_pathways.errors import AnswersError
 from atmp_pathways.explain import skipped_topics
 from atmp_pathways.exports import EXPORTS
-from atmp_pathways.exports.outline import DEPENDS, NOT_ASKED, Heading, checklist_rows, depends_on, outline
+from atmp_pathways.exports.outline import (
+    DECISION_PENDING,
+    DEPENDS,
+    NOT_ASKED,
+    UNDETERMINED,
+    Heading,
+    checklist_rows,
+    conclusion_label,
+    depends_on,
+    outline,
+    pathway_rows,
+)
 from atmp_pathways.logic import resolve
 from atmp_pathways.models import UNDECIDED, AnswerValue
 from atmp_pathways.present import answer_label, state_label
@@ -157,6 +168,19 @@ def test_a_saved_assessment_keeps_what_depends(book: Rulebook) -> None:
     assert {o["id"] for o in kept["obligations"] if o["state"] == "depends"} >= {"workshop_licence", "export_licence"}
 
 
+def test_a_conclusion_left_to_a_decision_reads_as_such_not_as_undetermined(book: Rulebook) -> None:
+    """ "Depends on your decision" (as the results tab) when only a "not decided yet" answer settles
+    it; "Not yet determined" while a question is still to ask; the value once decided."""
+    route = evaluate(book, UNSURE).determination("maker_route")
+    assert route is not None and conclusion_label(route) == DECISION_PENDING
+    row = next(r for r in pathway_rows(evaluate(book, UNSURE), book) if r[0] == route.title)
+    assert row[1] == DECISION_PENDING and "(not decided yet)" in row[2]
+    waiting = evaluate(book, {"makes_gadgets": True}).determination("maker_route")
+    assert waiting is not None and waiting.pending and conclusion_label(waiting) == UNDETERMINED
+    decided = evaluate(book, {**UNSURE, "own_workshop": True}).determination("maker_route")
+    assert decided is not None and conclusion_label(decided) == "In your own workshop"
+
+
 # ---- why a topic was not asked -------------------------------------------------------------------
 
 
@@ -261,6 +285,10 @@ def test_the_wizard_offers_not_decided_yet_and_the_results_show_what_depends(mon
     assert "Licence your workshop" in shown and "Sign an agreement with your contract maker" in shown
     applies = next(t for t in at.tabs if t.label.startswith("Applies now ("))
     assert "Licence your workshop" not in "\n".join(str(e.value) for e in [*applies.subheader, *applies.markdown])
+    # "Your pathway": the route left to the decision reads as the tab does, with its icon, not "Not yet determined"
+    route = next(e for e in at.expander if e.label.startswith("How you make gadgets:"))
+    assert route.label == f"How you make gadgets: **{DECISION_PENDING}**" and route.proto.icon == ":material/help:"
+    assert tab.label.startswith(DECISION_PENDING)
 
 
 def test_hospital_exemption_journey_says_why_point_of_care_was_not_asked(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,9 +13,10 @@ import streamlit as st
 from atmp_pathways import Finding, Rulebook
 from atmp_pathways.exports import EXPORTS, export_filename
 from atmp_pathways.exports.outline import (
+    DECISION_PENDING,
     NOT_ASKED,
-    UNDETERMINED,
     by_area,
+    conclusion_label,
     depends_on,
     depends_rows,
     determination_heading,
@@ -56,6 +57,8 @@ _STATUS_COLOURS: dict[str, BadgeColour] = {
 }
 
 
+_DECISION_ICON = ":material/help:"
+"""The icon of what depends on a planning answer left "not decided yet" (tab note, cards, pathway)."""
 _CARD_PREFIX = "card-"
 _CARD_HEADING_CSS = (
     "<style>"
@@ -106,7 +109,7 @@ def render(wiz: Wizard, answers: dict[str, AnswerValue], as_of: date) -> None:
         f"Applies now ({len(applicable)})",
         f"Applies later ({len(upcoming)})",
         f"On the horizon ({len(horizon)})",
-        *([f"Depends on your decision ({len(depends)})"] if outcome.depends else []),
+        *([f"{DECISION_PENDING} ({len(depends)})"] if outcome.depends else []),
         f"Why not ({len(outcome.not_applicable)})",
         "Per country",
         "What changes",
@@ -153,12 +156,19 @@ def _pathway(book: Rulebook, outcome: Outcome) -> None:
 def _determined(book: Rulebook, d: Determined) -> None:
     """One line per conclusion (collapsed: heading and result), its reasons and sources inside —
     so the whole pathway and the "At a glance" table fit the first screens."""
-    label = f"{escape_markdown(determination_heading(d))}: **{escape_markdown(d.value_label or UNDETERMINED)}**"
+    conclusion = conclusion_label(d)
+    pending_decision = conclusion == DECISION_PENDING  # as the "Depends on your decision" tab and cards
+    label = f"{escape_markdown(determination_heading(d))}: **{escape_markdown(conclusion)}**"
     if d.verification != "confirmed":
         label += f" · :orange[{escape_markdown(verification_label(d.verification))}]"
-    icon = ":material/warning:" if d.value is None or d.verification != "confirmed" else ":material/check_circle:"
+    icon = ":material/check_circle:"
+    if pending_decision:
+        icon = _DECISION_ICON
+    elif d.value is None or d.verification != "confirmed":
+        icon = ":material/warning:"
     with st.container(key=f"pathway_{d.key}"), st.expander(label, icon=icon):
-        badges = [_badge(d.value_label or UNDETERMINED, "blue" if d.value else "orange")]
+        colour: BadgeColour = "blue" if d.value else "violet" if pending_decision else "orange"
+        badges = [_badge(conclusion, colour)]
         if d.verification != "confirmed":
             badges.append(_badge(verification_label(d.verification), "orange", ":material/warning:"))
         body = [" ".join(badges)]
@@ -274,7 +284,7 @@ def _finding(book: Rulebook, f: Finding) -> None:
     st.subheader(escape_markdown(f.title), anchor=card_anchor(f))
     label = f"Details · {escape_markdown(status_badge(f))}"
     if f.state == "depends":  # not "applies": it hangs on an answer not decided yet
-        label += " · :violet[:material/help: Depends on your decision]"
+        label += f" · :violet[{_DECISION_ICON} {DECISION_PENDING}]"
     if f.due:
         label += f" · {escape_markdown(due_label(book, f))}"
     if f.verification != "confirmed":
@@ -331,7 +341,7 @@ def _depends(book: Rulebook, outcome: Outcome, shown: tuple[Finding, ...]) -> No
     st.info(
         "You answered some planning questions **not decided yet**. Whether these obligations apply depends on "
         "that decision; the obligations of every branch are listed. Decide, then change the answer to see which apply.",
-        icon=":material/help:",
+        icon=_DECISION_ICON,
     )
     keep = set(map(id, shown))
     for heading, findings in depends_rows(book, outcome):

@@ -11,7 +11,9 @@ apostrophe (OWASP CSV injection guidance).
 
 The text starts with a byte-order mark (U+FEFF; EF BB BF once saved as UTF-8): without it,
 Excel reads a double-clicked CSV in the system's legacy code page and garbles accented text
-("Ã©" for "é"). Python reads it back with ``encoding="utf-8-sig"``.
+("Ã©" for "é"). Python reads it back with ``encoding="utf-8-sig"``. The CLI leaves it out only
+when it writes to a terminal (``evaluate --format csv`` with no ``-o``, not redirected): a file,
+a redirect and a pipe keep it.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from ..present import (
     timestamp,
     verification_label,
 )
-from .outline import NOT_LAW, UNDETERMINED, depends_on, determination_heading, proposal_rows
+from .outline import NOT_LAW, conclusion_label, depends_on, determination_heading, proposal_rows
 
 __all__ = ["render"]
 
@@ -47,7 +47,7 @@ def _determined(d: Determined, book: Rulebook) -> dict[str, Any]:
     return {
         "id": d.id, "item": d.item, "item_label": d.item_label, "title": d.title,
         "heading": determination_heading(d), "value": d.value, "value_label": d.value_label,
-        "conclusion": d.value_label or UNDETERMINED,
+        "conclusion": conclusion_label(d),
         "meaning": d.meaning, "because": d.because,
         "citations": [
             {"source": c.source, "title": c.title, "reference": c.reference, "url": c.url, "text": citation_text(c)}

@@ -66,6 +66,8 @@ __all__ = [
     "DEPENDS",
     "NOT_ASKED",
     "UNDETERMINED",
+    "DECISION_PENDING",
+    "conclusion_label",
     "depends_on",
     "depends_rows",
     "skipped_rows",
@@ -180,6 +182,16 @@ def pending_texts(book: Rulebook, outcome: Outcome) -> list[str]:
 
 
 UNDETERMINED = "Not yet determined"
+DECISION_PENDING = "Depends on your decision"
+"""What hangs only on planning answers left "not decided yet" (a conclusion, the app's tab and cards)."""
+
+
+def conclusion_label(d: Determined) -> str:
+    """A determination's conclusion: its value's label; else "Depends on your decision" when only
+    answers left "not decided yet" settle it; else "Not yet determined"."""
+    if d.value_label:
+        return d.value_label
+    return DECISION_PENDING if d.value is None and d.undecided else UNDETERMINED
 
 
 def settled_by(book: Rulebook, d: Determined) -> str:
@@ -218,7 +230,7 @@ def determination_heading(d: Determined) -> str:
 
 
 def _determined(book: Rulebook, d: Determined) -> list[Block]:
-    rows = [("Conclusion", d.value_label or UNDETERMINED)]
+    rows = [("Conclusion", conclusion_label(d))]
     rows += [("Legal status", status_label(d.status)), ("Verification", verification_label(d.verification))]
     out: list[Block] = [
         Heading(determination_heading(d), 2),
@@ -254,7 +266,7 @@ def pathway(outcome: Outcome, book: Rulebook) -> list[Block]:
     if not outcome.determinations:
         return []
     rows = tuple(
-        (determination_heading(d), d.value_label or UNDETERMINED, verification_label(d.verification))
+        (determination_heading(d), conclusion_label(d), verification_label(d.verification))
         for d in outcome.determinations
     )
     return [Heading("Your pathway", 1), Table(PATHWAY_COLUMNS, rows, "pathway")]
@@ -532,7 +544,9 @@ def source_rows(outcome: Outcome) -> list[tuple[ResolvedCitation, tuple[str, ...
 
 def _conclusion(book: Rulebook, d: Determined) -> str:
     if d.value is None:
-        return f"{UNDETERMINED} — settled by your answer to: {settled_by(book, d)}" if d.pending else UNDETERMINED
+        return (
+            f"{conclusion_label(d)} — settled by your answer to: {settled_by(book, d)}" if d.pending else UNDETERMINED
+        )
     return f"{d.value_label} — {d.because}" if d.because else d.value_label or d.value or ""
 
 
@@ -544,9 +558,7 @@ def pathway_rows(outcome: Outcome, book: Rulebook) -> list[tuple[str, str, str, 
         if d.value is None and d.pending:
             why = f"Settled by your answer to: {settled_by(book, d)}"
         cites = "; ".join(citation_text(c) for c in d.citations)
-        rows.append(
-            (determination_heading(d), d.value_label or UNDETERMINED, why, verification_label(d.verification), cites)
-        )
+        rows.append((determination_heading(d), conclusion_label(d), why, verification_label(d.verification), cites))
     return rows
 
 
