@@ -59,14 +59,6 @@ _STATUS_COLOURS: dict[str, BadgeColour] = {
 
 _DECISION_ICON = ":material/help:"
 """The icon of what depends on a planning answer left "not decided yet" (tab note, cards, pathway)."""
-_CARD_PREFIX = "card-"
-_CARD_HEADING_CSS = (
-    "<style>"
-    f'[data-testid="stMain"] h3[id^="{_CARD_PREFIX}"] [data-testid="stHeaderActionElements"] {{ display: none; }}'
-    "</style>"
-)
-"""A card's title keeps its id (the "At a glance" rows jump to it) but loses Streamlit's "Link to
-heading" icon: that icon is a link, one more Tab stop per card between the summary and the downloads."""
 
 
 def escape_markdown(text: str) -> str:
@@ -83,7 +75,12 @@ def render(wiz: Wizard, answers: dict[str, AnswerValue], as_of: date) -> None:
     outcome = wiz.outcome(answers, as_of)  # once per rerun (and reused while the answers stay)
     stamp = outcome.ruleset
     st.title("Your obligations", anchor="your-obligations")  # the page's main heading (h1); focus lands here
-    st.html(_CARD_HEADING_CSS)  # style only: Streamlit draws it in no space
+    # A card's title keeps its id (the "At a glance" rows jump to it) but not Streamlit's "Link to
+    # heading" icon, a link: one more Tab stop per card between the summary and the downloads.
+    # Style only, so Streamlit draws it in no space; a constant (tests/test_hostile.py checks).
+    st.html(
+        '<style>[data-testid="stMain"] h3[id^="card-"] [data-testid="stHeaderActionElements"] {display: none}</style>'
+    )
     st.caption(
         f"{escape_markdown(stamp.title)} · ruleset v{escape_markdown(stamp.version)} (reviewed {stamp.reviewed.isoformat()}) · "
         f"law as of **{outcome.as_of.isoformat()}** · {len(answers)} answers"
@@ -275,12 +272,12 @@ def _grouped(book: Rulebook, findings: tuple[Finding, ...], empty: str) -> None:
 
 def card_anchor(f: Finding) -> str:
     """The in-page id of a finding's card (the "At a glance" rows link to it)."""
-    return _CARD_PREFIX + re.sub(r"[^a-z0-9]+", "-", f.id.casefold()).strip("-")
+    return "card-" + re.sub(r"[^a-z0-9]+", "-", f.id.casefold()).strip("-")
 
 
 def _finding(book: Rulebook, f: Finding) -> None:
     # The card's title is a heading (h3, with an id for the summary's links but no link icon: see
-    # _CARD_HEADING_CSS); the collapsed expander under it carries the badges and opens on the details.
+    # render()); the collapsed expander under it carries the badges and opens on the details.
     st.subheader(escape_markdown(f.title), anchor=card_anchor(f))
     label = f"Details · {escape_markdown(status_badge(f))}"
     if f.state == "depends":  # not "applies": it hangs on an answer not decided yet
