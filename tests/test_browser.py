@@ -796,3 +796,25 @@ def test_real_rules_long_list_enter_adds_one_country_and_axe_on_every_results_ta
             opened = _open_every_expander(page)
             found[f"real results · {name} ({opened} opened)"] = _axe(page)
     _axe_verdict("axe-core on the shipped rules", found)
+
+
+def test_sidebar_change_an_answer_picker_then_one_next_returns_to_review(server: str) -> None:
+    """The sidebar's one "Change an answer" picker, in a real browser: pick a question, answer it
+    anew, one Next returns to the review, and the sidebar's list shows the new answer."""
+    expect = sync_api.expect
+    with _page() as page:
+        page.goto(server)
+        _toy_journey_to_review(page)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        expect(sidebar.get_by_text("Red", exact=True)).to_be_visible()
+        sidebar.get_by_role("combobox", name="Change an answer").click()
+        page.get_by_role("option", name="3. Which colour are the widgets?").click()
+        expect(page.get_by_role("heading", name="Which colour are the widgets?", level=1)).to_be_visible()
+        _settle(page)
+        page.locator('[data-testid="stRadio"]').get_by_text("Blue", exact=True).click()
+        _settle(page)
+        _button(page, "Next").click()
+        expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
+        _settle(page)
+        expect(sidebar.get_by_text("Blue", exact=True)).to_be_visible()
+        expect(sidebar.get_by_role("combobox", name="Change an answer")).to_have_value("")  # cleared for the next
