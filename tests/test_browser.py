@@ -184,6 +184,21 @@ def _settle(page: sync_api.Page) -> None:
     sync_api.expect(page.locator('[data-stale="true"]')).to_have_count(0)
 
 
+def _see_results(page: sync_api.Page) -> None:
+    """From the review screen: See results, and wait for the results page to settle."""
+    _button(page, "See results").click()
+    sync_api.expect(page.get_by_role("heading", name="Your obligations")).to_be_visible()
+    _settle(page)
+
+
+def _results_from_link(page: sync_api.Page, server: str, answers: Mapping[str, AnswerValue]) -> None:
+    """Open a share link with ``answers`` (it lands on the review screen), then the results."""
+    page.goto(f"{server}/?{URL_PARAM}={encode_answers(dict(answers))}")
+    sync_api.expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
+    _settle(page)
+    _see_results(page)
+
+
 def test_journey_download_xlsx_and_refresh_on_the_rule_map(server: str, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
@@ -255,12 +270,7 @@ def test_real_rules_journey_from_a_share_link_and_screenshot(real_server: str, t
     answers = parse_answers(book, EXAMPLE.read_bytes(), name=EXAMPLE.name).answers
     expect = sync_api.expect
     with _page() as page:
-        page.goto(f"{real_server}/?{URL_PARAM}={encode_answers(answers)}")
-        expect(page.get_by_text("Review your answers")).to_be_visible()
-        _settle(page)
-        _button(page, "See results").click()
-        expect(page.get_by_role("heading", name="Your obligations")).to_be_visible()
-        _settle(page)
+        _results_from_link(page, real_server, answers)
         # each title is in the "At a glance" table and on its (collapsed) card
         expect(page.get_by_text("Re-test each imported batch in the EU/EEA", exact=True).first).to_be_visible()
         expect(
@@ -402,6 +412,19 @@ def _axe_lines(violations: list[dict[str, Any]]) -> list[str]:
     return [f"{v['impact']}: {v['id']} ×{len(v['nodes'])} — {v['help']}" for v in violations]
 
 
+def _axe_every_tab(page: sync_api.Page, found: dict[str, list[dict[str, Any]]], what: str) -> list[str]:
+    """Open each results tab in turn, every expander in it, and run axe there; the tabs' names."""
+    tabs = page.locator('[data-testid="stTabs"] [role="tab"]')
+    names = [tabs.nth(i).inner_text().strip() for i in range(tabs.count())]
+    for i, name in enumerate(names):
+        tabs.nth(i).click()
+        sync_api.expect(tabs.nth(i)).to_have_attribute("aria-selected", "true")
+        _settle(page)
+        opened = _open_every_expander(page)
+        found[f"{what} · {name} ({opened} opened)"] = _axe(page)
+    return names
+
+
 def _axe_verdict(title: str, found: Mapping[str, list[dict[str, Any]]]) -> None:
     """Print every screen's violations (counts by impact, then each rule); fail on a serious or critical one."""
     print(f"\n{title} (counts by impact):")
@@ -450,18 +473,9 @@ def test_axe_finds_no_serious_or_critical_wcag21_violations(server: str) -> None
         _button(page, "Next").click()
         expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
         found["review"] = _axe(page)
-        _button(page, "See results").click()
-        expect(page.get_by_role("heading", name="Your obligations")).to_be_visible()
-        _settle(page)
-        tabs = page.locator('[data-testid="stTabs"] [role="tab"]')
-        names = [tabs.nth(i).inner_text().strip() for i in range(tabs.count())]
+        _see_results(page)
+        names = _axe_every_tab(page, found, "results")
         assert len(names) >= 7 and names[0].startswith("Applies now"), names
-        for i, name in enumerate(names):
-            tabs.nth(i).click()
-            expect(tabs.nth(i)).to_have_attribute("aria-selected", "true")
-            _settle(page)
-            opened = _open_every_expander(page)
-            found[f"results · {name} ({opened} opened)"] = _axe(page)
 
         # The check can fail: an unlabelled checkbox planted on the results is reported as critical.
         page.evaluate(
@@ -525,23 +539,11 @@ def test_axe_on_the_results_of_answers_left_not_decided_yet(tmp_path: Path) -> N
     expect = sync_api.expect
     found: dict[str, list[dict[str, Any]]] = {}
     with _serve(tmp_path, UNDECIDED_RULES) as url, _page() as page:
-        page.goto(f"{url}/?{URL_PARAM}={encode_answers(answers)}")
-        expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
-        _settle(page)
-        _button(page, "See results").click()
-        expect(page.get_by_role("heading", name="Your obligations")).to_be_visible()
-        _settle(page)
+        _results_from_link(page, url, answers)
         route = page.locator(".st-key-pathway_maker_route summary")
         expect(route).to_contain_text("How you make gadgets: Depends on your decision")
-        tabs = page.locator('[data-testid="stTabs"] [role="tab"]')
-        names = [tabs.nth(i).inner_text().strip() for i in range(tabs.count())]
+        names = _axe_every_tab(page, found, "results")
         assert "Depends on your decision (5)" in names, names
-        for i, name in enumerate(names):
-            tabs.nth(i).click()
-            expect(tabs.nth(i)).to_have_attribute("aria-selected", "true")
-            _settle(page)
-            opened = _open_every_expander(page)
-            found[f"results · {name} ({opened} opened)"] = _axe(page)
     _axe_verdict("axe-core on results with answers not decided yet", found)
 
 
@@ -557,12 +559,7 @@ def test_summary_rows_jump_to_card_titles_that_add_no_tab_stop(server: str) -> N
     reaches that card's Details, not a link inside the title."""
     expect = sync_api.expect
     with _page() as page:
-        page.goto(f"{server}/?{URL_PARAM}={encode_answers(TOY_ANSWERS)}")
-        expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
-        _settle(page)
-        _button(page, "See results").click()
-        expect(page.get_by_role("heading", name="Your obligations")).to_be_visible()
-        _settle(page)
+        _results_from_link(page, server, TOY_ANSWERS)
         rows = page.locator('[data-testid="stMain"] table a[href^="#card-"]')
         targets = [str(rows.nth(i).get_attribute("href"))[1:] for i in range(rows.count())]
         assert len(targets) >= 2, targets
@@ -784,17 +781,8 @@ def test_real_rules_long_list_enter_adds_one_country_and_axe_on_every_results_ta
         _button(page, "Next").click()
         expect(page.get_by_role("heading", name="Review your answers")).to_be_visible()
         _settle(page)
-        _button(page, "See results").click()
-        expect(page.get_by_role("heading", name="Your obligations")).to_be_visible()
-        _settle(page)
-        tabs = page.locator('[data-testid="stTabs"] [role="tab"]')
-        for i in range(tabs.count()):
-            name = tabs.nth(i).inner_text().strip()
-            tabs.nth(i).click()
-            expect(tabs.nth(i)).to_have_attribute("aria-selected", "true")
-            _settle(page)
-            opened = _open_every_expander(page)
-            found[f"real results · {name} ({opened} opened)"] = _axe(page)
+        _see_results(page)
+        _axe_every_tab(page, found, "real results")
     _axe_verdict("axe-core on the shipped rules", found)
 
 
