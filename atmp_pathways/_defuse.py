@@ -27,6 +27,8 @@ def lead_length(text: str) -> int:
 
 def formula_like(text: str) -> bool:
     """Whether a spreadsheet could read ``text`` as a formula."""
+    if text[:1].isalnum():  # most text: a letter or digit first is neither invisible nor a formula start
+        return False
     return text.startswith(FORMULA_START) or text[lead_length(text) :].startswith(FORMULA_START[:4])
 
 
