@@ -24,7 +24,7 @@ import time
 from typing import Any
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
-from lxml.etree import Element, SubElement
+from lxml.etree import Element, SubElement  # type: ignore[import-untyped]
 from openpyxl.packaging.relationship import Relationship, RelationshipList  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from openpyxl.worksheet._writer import WorksheetWriter  # type: ignore[import-untyped]

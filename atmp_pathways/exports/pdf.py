@@ -28,6 +28,7 @@ from pathlib import Path
 
 from fontTools import ttLib  # type: ignore[import-untyped]
 from fpdf import FPDF
+from fpdf.enums import TextMode
 from fpdf.fonts import SubsetMap, TTFFont
 from fpdf.prefs import ViewerPreferences
 
@@ -64,16 +65,56 @@ _CELL_SIZE = 8.5  # table font size, pt
 _UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "kern", "MATH")
 
 
+_FOOTER_SIZE = 7.5  # pt
+_FOOTER_Y = -12.0  # mm from the page foot
+_FOOTER_H = 5.0  # mm
+
+
 class _Checklist(FPDF):
+    """Footers: the checklist's title, version and date on the left, "Page n of N" on the right.
+
+    They are drawn once the page count is known (``write_footers``), with ``_Text.text``,
+    at the places ``cell(epw - 25, 5, …, align="L")`` and ``cell(0, 5, "Page n of {nb}",
+    align="R")`` put them (fpdf2's ``cell`` took a seventh of the render for two short
+    lines a page). ``footer``, called as each page ends, only picks the footer's glyphs
+    then, so every character keeps the code it had when the footers were cells.
+    """
+
     footer_text = ""
+    _footers_written = False
 
     def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FAMILY, "", 7.5)
+        if self._footers_written:
+            return
+        self.set_font(FAMILY, "", _FOOTER_SIZE)
+        font = self.current_font
+        if font is not None:
+            font.encode_text(self.footer_text)
+            font.encode_text(f"Page {self.page_no()} of ")
+
+    def write_footers(self, out: _Text) -> None:
+        """Every page's footer, after the last page's ``footer`` (as ``close`` would call it)."""
+        self.footer()
+        self._footers_written = True
+        last, total = self.page, self.pages_count
+        self.set_font(FAMILY, "", _FOOTER_SIZE)
         self.set_text_color(*_GREY)
-        self.cell(self.epw - 25, 5, self.footer_text, align="L")
-        self.set_x(self.l_margin)
-        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+        font = self.current_font
+        assert isinstance(font, TTFFont)
+
+        def width(text: str) -> float:  # as fpdf2's Fragment.get_width
+            return sum(font.cw[ord(c)] for c in text) * self.font_size_pt * 0.001 / self.k
+
+        y = self.h + _FOOTER_Y + 0.5 * _FOOTER_H + 0.3 * self.font_size
+        for page in range(1, total + 1):
+            self.page = page
+            self._out(self._set_font_for_page(font, self.font_size_pt))
+            out.text(self.l_margin + self.c_margin, y, self.footer_text)
+            lead = f"Page {page} of "
+            # right-aligned as fpdf2 aligns "{nb}": measured as "000", the count written from where that starts
+            dx = (self.w - self.r_margin - self.l_margin) - self.c_margin - (width(lead) + width("000"))
+            out.text(self.l_margin + dx, y, f"{lead}{total}")
+        self.page = last
 
 
 # ---- fonts -------------------------------------------------------------------------------
@@ -158,6 +199,34 @@ class _Text:
     def __init__(self, pdf: FPDF) -> None:
         self.pdf = pdf
         self._caches: dict[str, dict[str, float]] = {}
+        self._colors: dict[object, str] = {}  # text colour → its PDF operator ("0.1176 0.1176 0.1176 rg")
+
+    def text(self, x: float, y: float, text: str) -> None:
+        """``FPDF.text(x, y, text)``, writing the same operators, minus its per-call overhead
+        (the colour was serialised anew for every line). Anything ``text`` would do
+        differently (text mode, underline, quad points, a core font) goes to ``FPDF.text``."""
+        pdf = self.pdf
+        font = pdf.current_font
+        if (
+            pdf.text_mode != TextMode.FILL
+            or pdf.underline
+            or pdf.strikethrough
+            or pdf._record_text_quad_points
+            or not isinstance(font, TTFFont)
+            or not pdf.page
+        ):
+            pdf.text(x, y, text)
+            return
+        if not pdf.current_font_is_set_on_page:
+            pdf._out(pdf._set_font_for_page(font, pdf.font_size_pt))
+        op = f"BT {x * pdf.k:.2f} {(pdf.h - y) * pdf.k:.2f} Td {font.encode_text(text)} ET"
+        color = pdf.text_color
+        if pdf.fill_color != color and color is not None:  # FPDF.text asserts a colour here
+            serialized = self._colors.get(color)
+            if serialized is None:
+                serialized = self._colors[color] = color.serialize().lower()
+            op = f"q {serialized} {op} Q"
+        pdf._out(op)
 
     def _font(self) -> tuple[TTFFont, dict[str, float]]:
         font = self.pdf.current_font
@@ -215,7 +284,7 @@ class _Text:
             pdf.add_page()
         y = pdf.y
         if text:
-            pdf.text(x, y + 0.5 * h + 0.3 * pdf.font_size, text)
+            self.text(x, y + 0.5 * h + 0.3 * pdf.font_size, text)
             if link:
                 pdf.link(x, y + 0.5 * h - 0.5 * pdf.font_size, text_w, pdf.font_size, link)
         pdf.set_xy(pdf.l_margin, y + h)
@@ -406,6 +475,7 @@ def _render_blocks(blocks: Sequence[Block], title: str, footer: tuple[str, str])
     pdf.add_page()
     for block in blocks:
         _block(out, block)
+    pdf.write_footers(out)
     data = bytes(pdf.output())
     missing = sorted({c for font in pdf.fonts.values() for c in getattr(font, "missing_glyphs", ())})
     return data, missing
