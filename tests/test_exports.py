@@ -21,8 +21,10 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docx import Document
@@ -445,11 +447,50 @@ def test_xlsx_stores_hostile_text_as_text_never_formulas(hostile_book: Rulebook,
     assert risky and all(c.quotePrefix for c in risky)
 
 
-def test_xlsx_and_docx_drop_xml_control_characters(toy_book: Rulebook, toy_outcome: Outcome) -> None:
-    bad = dataclasses.replace(toy_outcome.applicable[0], **{"title": "Bell\x07 and tab\x0b"})
-    outcome = dataclasses.replace(toy_outcome, **{"applicable": (bad, *toy_outcome.applicable[1:])})
+@pytest.mark.parametrize("bad", ["\x07", "\x0b", "\x08", "\x0c", "\ufffe"])  # \x08 and \x0c: JSON writes \b, \f
+def test_xlsx_and_docx_drop_xml_control_characters(toy_book: Rulebook, toy_outcome: Outcome, bad: str) -> None:
+    title = dataclasses.replace(toy_outcome.applicable[0], **{"title": f"Bell{bad} and tab{bad}"})
+    outcome = dataclasses.replace(toy_outcome, **{"applicable": (title, *toy_outcome.applicable[1:])})
     assert "Bell and tab" in _xlsx_texts(to_xlsx(outcome, toy_book, GENERATED))
     assert "Bell and tab" in _docx_text(to_docx(outcome, toy_book, GENERATED))
+
+
+def _parts(data: bytes) -> dict[str, bytes]:
+    """An XLSX's parts, without the save time in docProps/core.xml."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    parts["docProps/core.xml"] = re.sub(rb"<dcterms:modified[^<]*</dcterms:modified>", b"", parts["docProps/core.xml"])
+    return parts
+
+
+def test_xlsx_fast_save_writes_the_parts_openpyxl_writes(
+    toy_book: Rulebook, toy_outcome: Outcome, hostile_book: Rulebook, hostile_outcome: Outcome, rulebook: Rulebook,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """``_xlsx_save.save`` (rows as text, links from their fields, sheets in memory) = ``Workbook.save``, part for part."""
+    from atmp_pathways.exports import _xlsx_save
+    from atmp_pathways.exports import xlsx as xlsx_export
+
+    books: list[Any] = []
+    monkeypatch.setattr(xlsx_export, "save", lambda wb: books.append(wb) or b"")
+    cases = [
+        (toy_outcome, toy_book),
+        (hostile_outcome, hostile_book),
+        (evaluate(rulebook, _many_citations(rulebook)), rulebook),
+    ]
+    for outcome, book in cases:  # each twice: a workbook is saved once (openpyxl's save changes it)
+        xlsx_export.render(outcome, book, GENERATED)
+        xlsx_export.render(outcome, book, GENERATED)
+    for fast_book, slow_book in zip(books[::2], books[1::2], strict=True):
+        fast = _parts(_xlsx_save.save(fast_book))
+        buf = io.BytesIO()
+        slow_book.save(buf)
+        slow = _parts(buf.getvalue())
+        assert fast.keys() == slow.keys()
+        assert [name for name in slow if fast[name] != slow[name]] == []
+    xlsx_export.render(hostile_outcome, hostile_book, GENERATED)
+    sheet = _parts(_xlsx_save.save(books[-1]))["xl/worksheets/sheet1.xml"]
+    assert b'xml:space="preserve"' in sheet and b"&lt;script&gt;" in sheet  # hostile text took the escaping paths
 
 
 # ---- DOCX ----------------------------------------------------------------------------------
@@ -514,6 +555,9 @@ def test_pdf_is_a_pdf_with_embedded_font_and_page_numbers(
     assert b"+DejaVuSans" in data  # the embedded font subset
     text = _pdf_text(data, tmp_path)
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
+    footer = f"{toy_book.meta.title} v{toy_book.meta.version} · digest {toy_book.digest}"
+    for number, page in enumerate(text.split("\f")[:pages], 1):  # every page's footer, once the count is known
+        assert page.count(f"Page {number} of {pages}") == 1 and footer in page
     assert "☐ File the registration form" in _flat(text)
     assert "Widget Act, Art 4" in text and "https://example.org/widget-act" in text
 

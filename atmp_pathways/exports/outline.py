@@ -575,7 +575,6 @@ def not_applicable_rows(outcome: Outcome) -> list[tuple[str, str, str]]:
 # ---- XML-safe text ----------------------------------------------------------------------------
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
-_CONTROL_JSON = re.compile(r"\\u00(?:0[0-8bcef]|1[0-9a-f])|\\uff?f[ef]", re.IGNORECASE)
 
 
 def _strip(value: Any) -> Any:
@@ -590,9 +589,26 @@ def _strip(value: Any) -> Any:
     return value
 
 
+def _texts(value: Any) -> list[str]:
+    """Every string ``_strip`` would look at (values of dataclasses, dicts, lists and tuples)."""
+    texts: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+            stack.extend(getattr(item, f.name) for f in dataclasses.fields(item))
+    return texts
+
+
 def xml_safe(outcome: Outcome) -> Outcome:
     """The outcome without control characters that XML (XLSX, DOCX) cannot hold; usually itself."""
-    if not _CONTROL_JSON.search(outcome.to_json()):
+    if not _CONTROL.search("\n".join(_texts(outcome))):  # one scan ("\n" is allowed)
         return outcome
     stripped: Outcome = _strip(outcome)
     return stripped

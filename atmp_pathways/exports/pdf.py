@@ -25,6 +25,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from fontTools import ttLib  # type: ignore[import-untyped]
 from fpdf import FPDF
@@ -49,6 +50,7 @@ _log = logging.getLogger(__name__)
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 FAMILY = "DejaVu"
+_FAMILY_KEY = FAMILY.lower()  # as fpdf2 stores it in ``font_family``
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 BOX = "☐"
 REPLACEMENT = 0xFFFD  # "�", printed for a character the font has no glyph for
@@ -290,11 +292,26 @@ class _Text:
         pdf.set_xy(pdf.l_margin, y + h)
 
 
+_RGB: dict[tuple[int, int, int], Any] = {}  # colour → fpdf2's DeviceRGB (immutable), made once
+
+
+def _style(pdf: FPDF, bold: bool, size: float, color: tuple[int, int, int]) -> None:
+    """``set_font(FAMILY, "B" or "", size)`` and ``set_text_color(*color)``; the font call is
+    skipped when it would change nothing (fpdf2's ``set_font`` parses the style first)."""
+    style = "B" if bold else ""
+    if not (pdf.font_family == _FAMILY_KEY and pdf.font_style == style and pdf.font_size_pt == size):
+        pdf.set_font(FAMILY, style, size)
+    rgb = _RGB.get(color)
+    if rgb is None:
+        pdf.set_text_color(*color)
+        rgb = _RGB[color] = pdf.text_color
+    pdf.text_color = rgb
+
+
 def _para(out: _Text, text: str, size: float = 9.5, bold: bool = False, color: tuple[int, int, int] = _INK, link: str | None = None, indent: float = 0, bullet: str = "") -> None:  # fmt: skip
     """Wrapped text; a ``bullet`` hangs in the margin so continuation lines align with the text."""
     pdf = out.pdf
-    pdf.set_font(FAMILY, "B" if bold else "", size)
-    pdf.set_text_color(*color)
+    _style(pdf, bold, size, color)
     hang = out.width(bullet) if bullet else 0.0
     left = pdf.l_margin + pdf.c_margin + indent
     for i, (line, w) in enumerate(out.wrap(text.strip(), pdf.epw - indent - hang - 2 * pdf.c_margin)):
