@@ -158,6 +158,34 @@ def _parsed_font(style: str) -> tuple[TTFFont, bytes]:
     return font, path.read_bytes()
 
 
+@functools.cache
+def _parsed_tables(style: str) -> tuple[list[str], Any, Any, Any]:
+    """The font's glyph order and its ``post``, ``cmap`` and ``hmtx`` tables, decompiled once per process.
+
+    fpdf2's subsetting read them anew for every document (the glyph names alone are a
+    few thousand strings). The subsetter replaces these tables' contents rather than
+    changing them, so each document gets shallow copies (``_own_tables``).
+    """
+    _, data = _parsed_font(style)
+    font = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+    order = list(font.getGlyphOrder())
+    cmap = font["cmap"]
+    for subtable in cmap.tables:
+        subtable.ensureDecompiled()
+    return order, font["post"], cmap, font["hmtx"]
+
+
+def _own_tables(ttfont: Any, style: str) -> None:
+    """Give a document's font copies of the tables decompiled once (``_parsed_tables``)."""
+    order, post, cmap, hmtx = _parsed_tables(style)
+    ttfont.setGlyphOrder(list(order))
+    ttfont["post"] = copy.copy(post)
+    own_cmap = copy.copy(cmap)
+    own_cmap.tables = [copy.copy(subtable) for subtable in cmap.tables]
+    ttfont["cmap"] = own_cmap
+    ttfont["hmtx"] = copy.copy(hmtx)
+
+
 def _add_fonts(pdf: FPDF) -> None:
     """``add_font`` for both styles without re-parsing the files (~50 ms saved per document).
 
@@ -186,6 +214,7 @@ def _add_fonts(pdf: FPDF) -> None:
             for tag in _UNUSED_TABLES:
                 if tag in font.ttfont:
                     del font.ttfont[tag]
+            _own_tables(font.ttfont, style)
         except Exception:  # noqa: BLE001 - any mismatch: the slow, supported path
             pdf.add_font(FAMILY, style, str(FONT_DIR / name))
             continue
