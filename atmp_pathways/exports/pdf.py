@@ -101,6 +101,7 @@ class _Checklist(FPDF):
         last, total = self.page, self.pages_count
         self.set_font(FAMILY, "", _FOOTER_SIZE)
         self.set_text_color(*_GREY)
+        out.begin()
         font = self.current_font
         assert isinstance(font, TTFFont)
 
@@ -231,33 +232,39 @@ class _Text:
         self.pdf = pdf
         self._caches: dict[str, dict[str, float]] = {}
         self._colors: dict[object, str] = {}  # text colour → its PDF operator ("0.1176 0.1176 0.1176 rg")
+        self._direct: TTFFont | None = None  # the font lines are written in directly, if they can be
+        self._open, self._close = "", ""  # "q <colour> ", " Q" when the text colour is not the fill colour
 
-    def text(self, x: float, y: float, text: str) -> None:
-        """``FPDF.text(x, y, text)``, writing the same operators, minus its per-call overhead
-        (the colour was serialised anew for every line). Anything ``text`` would do
-        differently (text mode, underline, quad points, a core font) goes to ``FPDF.text``."""
+    def begin(self) -> None:
+        """Read the style the next lines are written in (after ``set_font`` / ``set_text_color``).
+
+        A page break in between keeps it: ``add_page`` restores the font and colours.
+        """
         pdf = self.pdf
         font = pdf.current_font
-        if (
-            pdf.text_mode != TextMode.FILL
-            or pdf.underline
-            or pdf.strikethrough
-            or pdf._record_text_quad_points
-            or not isinstance(font, TTFFont)
-            or not pdf.page
-        ):
-            pdf.text(x, y, text)
-            return
-        if not pdf.current_font_is_set_on_page:
-            pdf._out(pdf._set_font_for_page(font, pdf.font_size_pt))
-        op = f"BT {x * pdf.k:.2f} {(pdf.h - y) * pdf.k:.2f} Td {font.encode_text(text)} ET"
+        plain = pdf.text_mode == TextMode.FILL and not (pdf.underline or pdf.strikethrough)
+        self._direct = font if plain and isinstance(font, TTFFont) and not pdf._record_text_quad_points else None
         color = pdf.text_color
+        self._open, self._close = "", ""
         if pdf.fill_color != color and color is not None:  # FPDF.text asserts a colour here
             serialized = self._colors.get(color)
             if serialized is None:
                 serialized = self._colors[color] = color.serialize().lower()
-            op = f"q {serialized} {op} Q"
-        pdf._out(op)
+            self._open, self._close = f"q {serialized} ", " Q"
+
+    def text(self, x: float, y: float, text: str) -> None:
+        """``FPDF.text(x, y, text)`` in the style read by ``begin``, writing the same operators
+        without its per-call overhead (the colour was serialised anew for every line). Anything
+        ``text`` would do differently (text mode, underline, quad points, a core font) goes to it."""
+        pdf = self.pdf
+        font = self._direct
+        if font is None or not pdf.page:
+            pdf.text(x, y, text)
+            return
+        if not pdf.current_font_is_set_on_page:
+            pdf._out(pdf._set_font_for_page(font, pdf.font_size_pt))
+        k = pdf.k
+        pdf._out(f"{self._open}BT {x * k:.2f} {(pdf.h - y) * k:.2f} Td {font.encode_text(text)} ET{self._close}")
 
     def _font(self) -> tuple[TTFFont, dict[str, float]]:
         font = self.pdf.current_font
@@ -315,10 +322,11 @@ class _Text:
             pdf.add_page()
         y = pdf.y
         if text:
-            self.text(x, y + 0.5 * h + 0.3 * pdf.font_size, text)
+            size = pdf.font_size
+            self.text(x, y + 0.5 * h + 0.3 * size, text)
             if link:
-                pdf.link(x, y + 0.5 * h - 0.5 * pdf.font_size, text_w, pdf.font_size, link)
-        pdf.set_xy(pdf.l_margin, y + h)
+                pdf.link(x, y + 0.5 * h - 0.5 * size, text_w, size, link)
+        pdf.x, pdf.y = pdf.l_margin, y + h  # set_xy(l_margin, y + h), both positive
 
 
 _RGB: dict[tuple[int, int, int], Any] = {}  # colour → fpdf2's DeviceRGB (immutable), made once
@@ -341,6 +349,7 @@ def _para(out: _Text, text: str, size: float = 9.5, bold: bool = False, color: t
     """Wrapped text; a ``bullet`` hangs in the margin so continuation lines align with the text."""
     pdf = out.pdf
     _style(pdf, bold, size, color)
+    out.begin()
     hang = out.width(bullet) if bullet else 0.0
     left = pdf.l_margin + pdf.c_margin + indent
     for i, (line, w) in enumerate(out.wrap(text.strip(), pdf.epw - indent - hang - 2 * pdf.c_margin)):
@@ -383,6 +392,7 @@ def _table(out: _Text, rows: Sequence[Sequence[str]], widths: tuple[float, ...],
     def draw(row: tuple[str, list[list[tuple[str, float]]], float]) -> None:
         style, cells, height = row
         pdf.set_font(FAMILY, style, _CELL_SIZE)
+        out.begin()
         top, x = pdf.y, pdf.l_margin
         for lines, w in zip(cells, widths, strict=True):
             pdf.rect(x, top, w, height)
