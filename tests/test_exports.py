@@ -456,10 +456,11 @@ def test_xlsx_and_docx_drop_xml_control_characters(toy_book: Rulebook, toy_outco
 
 
 def _parts(data: bytes) -> dict[str, bytes]:
-    """An XLSX's parts, without the save time in docProps/core.xml."""
+    """An XLSX's parts, without the creation and save times in docProps/core.xml."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         parts = {name: z.read(name) for name in z.namelist()}
-    parts["docProps/core.xml"] = re.sub(rb"<dcterms:modified[^<]*</dcterms:modified>", b"", parts["docProps/core.xml"])
+    core = parts["docProps/core.xml"]
+    parts["docProps/core.xml"] = re.sub(rb"<dcterms:(created|modified)[^<]*</dcterms:(created|modified)>", b"", core)
     return parts
 
 
