@@ -123,8 +123,12 @@ class _Checklist(FPDF):
 # ---- fonts -------------------------------------------------------------------------------
 
 
+_ESCAPED = {0x5C: "\\\\", 0x29: "\\)", 0x28: "\\(", 0x0D: "\\r"}  # fpdf2's escape_parens, byte by byte
+
+
 class _Glyphs(dict[int, str | None]):
-    """Code point → character code in the font subset, for ``str.translate``; picks glyphs on first use."""
+    """Code point → its code in the font subset as it goes in a PDF string (UTF-16-BE bytes as
+    Latin-1, parentheses, backslash and CR escaped), for ``str.translate``; picks glyphs on first use."""
 
     def __init__(self, subset: SubsetMap) -> None:
         super().__init__()
@@ -134,20 +138,23 @@ class _Glyphs(dict[int, str | None]):
         mapped = self.subset.pick(code)  # a miss is recorded in the font's ``missing_glyphs``
         if mapped is None:  # shown as a replacement mark, never silently dropped
             mapped = self.subset.pick(REPLACEMENT)
-        value = self[code] = None if mapped is None else chr(mapped)
+        value = self[code] = (
+            None if mapped is None else "".join(_ESCAPED.get(b, chr(b)) for b in chr(mapped).encode("utf-16-be"))
+        )
         return value
 
 
 class _Font(TTFFont):
-    """``TTFFont`` whose ``encode_text`` maps a line with one ``str.translate`` instead of per character."""
+    """``TTFFont`` whose ``encode_text`` maps a line with one ``str.translate`` instead of per character
+    (and of encoding and escaping it: the map holds each character's escaped code)."""
 
     __slots__ = ("glyphs",)
     glyphs: _Glyphs
 
     def encode_text(self, text: str) -> str:
-        if self.is_symbol:  # pragma: no cover - DejaVu has a Unicode cmap
+        if self.is_symbol or self.color_font:  # pragma: no cover - DejaVu: a Unicode cmap, no colour glyphs
             return super().encode_text(text)
-        return f"({self.escape_text(text.translate(self.glyphs))}) Tj"
+        return f"({text.translate(self.glyphs)}) Tj"
 
 
 @functools.cache
