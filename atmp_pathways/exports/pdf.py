@@ -238,6 +238,7 @@ class _Text:
     def __init__(self, pdf: FPDF) -> None:
         self.pdf = pdf
         self._caches: dict[str, dict[str, float]] = {}
+        self._wrapped: dict[tuple[object, float, str, float], list[tuple[str, float]]] = {}
         self._colors: dict[object, str] = {}  # text colour → its PDF operator ("0.1176 0.1176 0.1176 rg")
         self._direct: TTFFont | None = None  # the font lines are written in directly, if they can be
         self._open, self._close = "", ""  # "q <colour> ", " Q" when the text colour is not the fill colour
@@ -284,6 +285,15 @@ class _Text:
         return sum(map(font.cw.__getitem__, map(ord, text))) * self.pdf.font_size * 0.001
 
     def wrap(self, text: str, width: float) -> list[tuple[str, float]]:
+        """``_wrap``, remembered for the document: half the text of a long checklist repeats
+        (citations, states, statuses), wrapped in the same font to the same width."""
+        key = (self.pdf.current_font, self.pdf.font_size, text, width)
+        lines = self._wrapped.get(key)
+        if lines is None:
+            lines = self._wrapped[key] = self._wrap(text, width)
+        return lines
+
+    def _wrap(self, text: str, width: float) -> list[tuple[str, float]]:
         """Greedy word wrap in linear time: (line, its width). Words wider than the line are cut between characters."""
         font, cache = self._font()
         glyph_w = font.cw.__getitem__  # code point → width in 1/1000 em
