@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from datetime import date, timedelta
+from typing import TypeVar
 
 from .engine import _state, pending_questions
 from .logic import NA, answer_key, leaf, leaf_undecided, resolve
@@ -39,6 +40,8 @@ _BUDGET = 40  # engine calls (~3 ms each on the shipped rules) for one fewest-qu
 _MAX_GROUPS = 10  # many_of choices grouped by how the leaves judge them; 2**10 unions at most
 _Signature = tuple[object, ...]
 _MEMO_ENTRIES = 50_000  # answers and answered paths remembered (then start afresh)
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
 
 
 def _leaves(cond: Condition | None, out: dict[str, list[Condition]]) -> None:
@@ -56,8 +59,9 @@ def _leaves(cond: Condition | None, out: dict[str, list[Condition]]) -> None:
 class JourneyCounter:
     """Shortest and longest journeys through one rulebook's questions, memoised per answer classes.
 
-    Safe to share between threads: the memo is a dict filled under a lock (a race only
-    computes one entry twice).
+    Safe to share between threads: the memos are dicts filled under a lock, and a count is
+    single-flight — sessions that ask for the same new answers at once (one server, many
+    users) wait for the one thread counting them instead of each counting them again.
     """
 
     def __init__(self, book: Rulebook) -> None:
@@ -76,7 +80,36 @@ class JourneyCounter:
         # then costs one new answer's work, not every leaf of every answer on every prefix again.
         self._signatures: dict[tuple[object, ...], _Signature] = {}
         self._totals: dict[tuple[tuple[object, ...], ...], tuple[int, int]] = {}
+        # Pending questions per exact answer set seen by the fewest-questions search: the next
+        # answer's search walks the subtree the previous one already walked (its budget still
+        # counts every call, remembered or not, so the result never depends on what was seen).
+        self._pending: dict[frozenset[tuple[object, ...]], tuple[Question, ...]] = {}
+        self._running: dict[tuple[int, Hashable], threading.Event] = {}
         self._lock = threading.Lock()
+
+    def _once(self, memo: dict[_K, _V], key: _K, compute: Callable[[], _V]) -> _V:
+        """``memo[key]``, computed by one thread at a time: the others wait for it, then read it."""
+        flight = (id(memo), key)
+        while True:
+            with self._lock:
+                if key in memo:
+                    return memo[key]
+                running = self._running.get(flight)
+                if running is None:
+                    running = self._running[flight] = threading.Event()
+                    break
+            running.wait()  # then read the memo (or count it here, if that thread failed or it was cleared)
+        try:
+            value = compute()
+            with self._lock:
+                if len(memo) >= _MEMO_ENTRIES:
+                    memo.clear()  # misses only cost time
+                memo[key] = value
+            return value
+        finally:
+            with self._lock:
+                del self._running[flight]
+            running.set()
 
     def signature(self, question_id: str, value: object) -> _Signature:
         """How every leaf on the question judges ``value`` (equal signatures: same journey)."""
@@ -143,10 +176,9 @@ class JourneyCounter:
         """An upper bound on the questions still to come: every unanswered question that some
         way of answering could still ask (not ruled out by its ``when``, and an ancestor of a
         question an undecided obligation waits for). Adding an answer never grows this set."""
-        key = self._key(answers)
-        hit = self._most.get(key)
-        if hit is not None:
-            return hit
+        return self._once(self._most, self._key(answers), lambda: self._count_most(answers))
+
+    def _count_most(self, answers: Mapping[str, AnswerValue]) -> int:
         values = resolve(self.book, answers)
         waiting: set[str] = set()
         for ob in self.book.obligations:
@@ -154,17 +186,14 @@ class JourneyCounter:
             if state is None:
                 waiting |= qs
         needed = self.book.plan.with_ancestors(waiting)
-        most = sum(1 for q in needed if q not in answers and values.get(q) is not NA)
-        with self._lock:
-            self._most[key] = most
-        return most
+        return sum(1 for q in needed if q not in answers and values.get(q) is not NA)
 
     def fewest(self, answers: Mapping[str, AnswerValue]) -> int | None:
         """The fewest questions still to come over every way of answering them, or None when
         finding out would take more than a budget of engine calls (then use a weaker bound)."""
-        key = self._key(answers)
-        if key in self._memo:
-            return self._memo[key]
+        return self._once(self._memo, self._key(answers), lambda: self._count_fewest(answers))
+
+    def _count_fewest(self, answers: Mapping[str, AnswerValue]) -> int | None:
         budget = [_BUDGET]
         depth = 0
         found: int | None = None
@@ -172,8 +201,6 @@ class JourneyCounter:
             if self._within(dict(answers), depth, budget):
                 found = depth
             depth += 1
-        with self._lock:
-            self._memo[key] = found
         return found
 
     def _within(self, answers: dict[str, AnswerValue], depth: int, budget: list[int]) -> bool:
@@ -181,13 +208,24 @@ class JourneyCounter:
         budget[0] -= 1
         if budget[0] < 0:
             return False
-        pending = pending_questions(self.book, answers)
+        pending = self._pending_questions(answers)
         if not pending:
             return True
         if depth == 0:
             return False
         question = pending[0]
         return any(self._within({**answers, question.id: value}, depth - 1, budget) for value in self.classes(question))
+
+    def _pending_questions(self, answers: Mapping[str, AnswerValue]) -> tuple[Question, ...]:
+        key = frozenset(answer_key(qid, value) for qid, value in answers.items())
+        found = self._pending.get(key)
+        if found is None:
+            found = tuple(pending_questions(self.book, answers))
+            with self._lock:
+                if len(self._pending) >= _MEMO_ENTRIES:
+                    self._pending.clear()
+                self._pending[key] = found
+        return found
 
     def known_total(self, path: list[tuple[str, AnswerValue]]) -> tuple[int, int]:
         """``total(path)`` if already counted, else the range of its longest counted prefix (looser,

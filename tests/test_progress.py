@@ -4,9 +4,14 @@ on screen, and the final count lies inside the first range (and every later one)
 
 from __future__ import annotations
 
+import threading
+import types
+from collections.abc import Mapping
+
 import pytest
 
 from atmp_pathways import Rulebook, RulebookError, load_rulebook
+from atmp_pathways.models import AnswerValue, Question
 from atmp_pathways.scenarios import load_scenarios, replay
 from atmp_pathways.wizard import Progress, Wizard
 
@@ -108,3 +113,80 @@ def test_the_range_shown_at_once_is_never_narrower_than_the_exact_one() -> None:
         assert wiz.progress(given, derived, known=True) == exact  # type: ignore[arg-type]
         previous = exact
         given[qid] = answers[qid]
+
+
+def test_sessions_counting_the_same_new_answers_at_once_count_them_once(
+    toy_book: Rulebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Single flight: while one thread counts a journey, a second thread asking for the same answers
+    waits for that count (one server, many sessions on the same screen) instead of counting again."""
+    from atmp_pathways import engine, progress
+
+    counter = progress.JourneyCounter(toy_book)
+    start = {"uses_widgets": True}
+    inside, release, progressed = threading.Event(), threading.Event(), threading.Event()
+    calls: list[int] = []
+    real = engine.pending_questions
+
+    def slow_pending(book: Rulebook, answers: Mapping[str, AnswerValue]) -> list[Question]:
+        if answers == start:
+            calls.append(1)
+            progressed.set()
+            inside.set()
+            assert release.wait(30), "the test never released the first count"
+        return real(book, answers)
+
+    class NoticedEvent(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            progressed.set()  # the second thread is waiting for the first one's count
+            return super().wait(timeout)
+
+    monkeypatch.setattr(progress, "pending_questions", slow_pending)
+    monkeypatch.setattr(progress, "threading", types.SimpleNamespace(Lock=threading.Lock, Event=NoticedEvent))
+    results: list[int | None] = []
+    first = threading.Thread(target=lambda: results.append(counter.fewest(start)))
+    first.start()
+    assert inside.wait(30)
+    progressed.clear()
+    second = threading.Thread(target=lambda: results.append(counter.fewest(start)))
+    second.start()
+    assert progressed.wait(30), "the second thread neither waited nor counted"
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert len(calls) == 1, f"the same answers were counted {len(calls)} times"
+    assert len(results) == 2 and results[0] == results[1] == progress.JourneyCounter(toy_book).fewest(start)
+
+
+def test_the_next_answers_count_reuses_the_pending_questions_the_last_count_walked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Counting the journey after one more answer walks (part of) the tree the previous count walked:
+    those engine calls are remembered (fewer engine calls than search steps), and the range is the
+    same as a fresh count's."""
+    from atmp_pathways import engine, progress
+
+    _, book, answers = _journeys()[0]
+    asked, _ = replay(book, answers)  # type: ignore[arg-type]
+    path = [(qid, answers[qid]) for qid in asked if qid in answers]
+    engine_calls, steps = [0], [0]
+    real_pending, real_within = engine.pending_questions, progress.JourneyCounter._within
+
+    def counted_pending(book: Rulebook, answers: Mapping[str, AnswerValue]) -> list[Question]:
+        engine_calls[0] += 1
+        return real_pending(book, answers)
+
+    def counted_within(
+        self: progress.JourneyCounter, answers: dict[str, object], depth: int, budget: list[int]
+    ) -> bool:
+        steps[0] += budget[0] > 0  # a step that looks at the pending questions
+        return real_within(self, answers, depth, budget)  # type: ignore[arg-type]
+
+    shared = progress.JourneyCounter(book)
+    fresh = [progress.JourneyCounter(book).total(path[:end]) for end in range(len(path) + 1)]  # type: ignore[arg-type]
+    monkeypatch.setattr(progress, "pending_questions", counted_pending)
+    monkeypatch.setattr(progress.JourneyCounter, "_within", counted_within)
+    for end in range(len(path) + 1):
+        assert shared.total(path[:end]) == fresh[end]  # type: ignore[arg-type]
+    assert steps[0] > 0
+    assert engine_calls[0] < steps[0], f"{engine_calls[0]} engine calls for {steps[0]} search steps: nothing reused"
