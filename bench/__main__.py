@@ -133,10 +133,18 @@ def _markdown(rows: list[Row], info: dict[str, str], took: float, argv: str) -> 
         "session and one of three scenario journeys (tests/scenarios/journeys_*.yaml, answered by their labels) "
         "for six rounds; each sample runs from the Next click on a settled page to the next heading. Targets: "
         "p50 ≤ 1.25× and p95 ≤ 1.5× the floor's, same run.",
-        "* **Browser.** `streamlit run app.py` on 127.0.0.1 with a generated yes/no rulebook (80 questions); "
-        "headless Debian chromium through Playwright; time from the Next click until the next question's heading "
-        "shows. Then 20 browser contexts answer 10 questions each at once against the same server (this 2-core "
-        "machine also runs the 20 pages, so the load figure is pessimistic).",
+        "* **Browser.** `streamlit run app.py` on 127.0.0.1 (the repository's `.streamlit/config.toml`) with a "
+        "generated yes/no rulebook (80 questions), driven by headless Debian chromium through Playwright. Each "
+        "sample is measured in the page: from the Next click reaching the page to the next question's heading "
+        "in the DOM (a MutationObserver installed before the click; no requestAnimationFrame polling, which kept "
+        "every waiting page drawing frames). One session answers 50 questions alone. Then 20 browser contexts "
+        "are opened one after another, each loaded and settled on its first question before the next starts "
+        "(users arrive over time; opening 20 pages in the same second cost chromium ~3–4 CPU s each and timed "
+        "out `Page.goto` at 30 s on 2 cores), and then all 20 answer 10 questions at once (all sessions give "
+        "the same answers, so they share the server's counts). A session that fails to load or to reach its "
+        "next question within 30 s is counted with its phase and cause, and any failure marks the row failed. "
+        "The note gives the CPU seconds of the server and of the browser while answering, and the load "
+        "average: this 2-core machine also runs the 20 pages, so the load figure is pessimistic.",
         "* **Store.** A temporary SQLite file (and a throw-away PostgreSQL server when Debian's `postgresql` is "
         "installed): `save_revision` and `get` as the median of 15 after two warm-ups. `impact` re-evaluates the "
         "latest revision of 250, 500 and 1 000 assessments saved with random complete interviews under a "
