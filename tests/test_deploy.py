@@ -112,3 +112,13 @@ def test_ui_modules_keep_no_mutable_state_but_the_rulebook() -> None:
             if name in module_level:
                 written.add((path.name, name))
     assert written == set(SHARED_IN_PROCESS), written
+
+
+def test_the_server_does_not_force_a_full_garbage_collection_after_every_rerun() -> None:
+    """Streamlit's default ``runner.postScriptGC`` runs ``gc.collect(2)`` after every rerun: with the app's
+    libraries and rules in memory that held the GIL 110–280 ms per click (bench/browser.py, 20 sessions)."""
+    from streamlit import config
+
+    assert "runner.postScriptGC" in config._config_options_template, "Streamlit renamed the option: follow it"
+    settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert settings["runner"]["postScriptGC"] is False
