@@ -186,6 +186,22 @@ FINDINGS = """## What the profiles showed, and what was done (2026-11-25)
   sidebar, which the wizard issue asks for).
 * **DOCX / PDF export (≤ 300 ms): 316 → ~47 ms and 520 → ~200 ms.** DOCX body written as XML once instead
   of run by run; PDF lines wrapped with cached glyph widths and the parsed font reused per process.
+* **20 concurrent browser sessions (2026-12-02): 6–15 of 20 failed → none.** The failures were all
+  `Page.goto` timeouts: 20 pages opened within 5 s each cost chromium 3–4 CPU s to load Streamlit's
+  bundle (20 pages at once, no answering: 87 CPU s, `domcontentloaded` after 33 s, Start visible after
+  57 s). The bench now opens the pages one after another and then answers at once, and waits with a
+  MutationObserver (Playwright's `wait_for_function` polls on requestAnimationFrame: 238 → 97 browser
+  CPU s for the same 200 answers). On the server, Streamlit's forced `gc.collect(2)` after every rerun
+  (`runner.postScriptGC`, default on) took 110–280 ms of the GIL per click with ~140k tracked objects:
+  server CPU per answer 223 → 34 ms alone, 238 → 23 ms under 20 sessions; now off in
+  `.streamlit/config.toml`. The exact journey count is single-flight per answer set and its search
+  reuses the pending questions the previous count walked (same ranges, 1.8–3.5× less work).
+  What remains under 20 sessions is the browser: ~95 CPU s against the server's ~4.5 s.
+* **Store impact growth (2026-12-02): noise, not the store.** Timed interleaved (each size once per
+  round, shuffled), the floor — `evaluate` alone, no database — grows per assessment the same way
+  (e.g. 591 µs / 529 µs / 1.4 ms) and impact stays 1.2–2.3× the floor; the first and last 100 saved
+  interviews cost the same when timed alternately (0.315 vs 0.313 ms). The growth of a 1 000-answer
+  batch of `evaluate` on this machine is not explained yet (also with GC off and results dropped).
 """
 
 
