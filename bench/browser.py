@@ -273,21 +273,18 @@ def _against_floor(rounds: int = 6) -> list[Row]:
                 click.measure(f"http://127.0.0.1:{app_port}/", f"http://127.0.0.1:{floor_port}/", paths, rounds)
             )
         except Exception as err:  # noqa: BLE001 - reported in the table
-            return [
-                Row(
-                    "browser",
-                    "click → next against the floor",
-                    "failed",
-                    status="failed",
-                    note=f"{type(err).__name__}: {err}"[:300],
-                )
-            ]
+            return [_failed("click → next against the floor", err)]
         finally:
             for proc in procs:
                 _stop(proc)
     if not app or not floor:
         return [Row("browser", "click → next against the floor", "no samples", status="failed")]
     return click.rows(app, floor, paths)
+
+
+def _failed(figure: str, err: Exception) -> Row:
+    """A row saying ``figure`` could not be measured, and why (bounded)."""
+    return Row("browser", figure, "failed", status="failed", note=f"{type(err).__name__}: {err}"[:300])
 
 
 def run() -> list[Row]:
@@ -322,15 +319,7 @@ def _sessions() -> list[Row]:
         try:
             run = asyncio.run(_drive(f"http://127.0.0.1:{port}/", proc.pid, gen.witness, texts))
         except Exception as err:  # noqa: BLE001 - reported in the table
-            return [
-                Row(
-                    "browser",
-                    "browser benchmarks",
-                    "failed",
-                    status="failed",
-                    note=f"{type(err).__name__}: {err}"[:300],
-                )
-            ]
+            return [_failed("browser benchmarks", err)]
         finally:
             _stop(proc)
     single, loaded = run.single, run.loaded
