@@ -25,11 +25,10 @@ True
 from __future__ import annotations
 
 import itertools
-import threading
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
-from typing import TypeVar
 
+from ._memo import Memo
 from .engine import _state, pending_questions
 from .logic import NA, answer_key, leaf, leaf_undecided, resolve
 from .models import UNDECIDED, AnswerValue, Condition, Question, Rulebook
@@ -40,8 +39,6 @@ _BUDGET = 40  # engine calls (~3 ms each on the shipped rules) for one fewest-qu
 _MAX_GROUPS = 10  # many_of choices grouped by how the leaves judge them; 2**10 unions at most
 _Signature = tuple[object, ...]
 _MEMO_ENTRIES = 50_000  # answers and answered paths remembered (then start afresh)
-_K = TypeVar("_K", bound=Hashable)
-_V = TypeVar("_V")
 
 
 def _leaves(cond: Condition | None, out: dict[str, list[Condition]]) -> None:
@@ -59,8 +56,8 @@ def _leaves(cond: Condition | None, out: dict[str, list[Condition]]) -> None:
 class JourneyCounter:
     """Shortest and longest journeys through one rulebook's questions, memoised per answer classes.
 
-    Safe to share between threads: the memos are dicts filled under a lock, and a count is
-    single-flight — sessions that ask for the same new answers at once (one server, many
+    Safe to share between threads: the memos are ``_memo.Memo`` (bounded, locked), and a count
+    is single-flight — sessions that ask for the same new answers at once (one server, many
     users) wait for the one thread counting them instead of each counting them again.
     """
 
@@ -74,54 +71,22 @@ class JourneyCounter:
             _leaves(q.when, leaves)
         self._leaves = leaves
         self._classes: dict[str, list[AnswerValue]] = {}
-        self._memo: dict[frozenset[tuple[str, _Signature]], int | None] = {}
-        self._most: dict[frozenset[tuple[str, _Signature]], int] = {}
+        # Fewest and most questions to come per answer classes, each counted by one thread
+        # (``_memo.Memo`` is single-flight: sessions on the same screen wait for one count).
+        self._memo: Memo[frozenset[tuple[str, _Signature]], int | None] = Memo(_MEMO_ENTRIES)
+        self._most: Memo[frozenset[tuple[str, _Signature]], int] = Memo(_MEMO_ENTRIES)
         # Per answer: its signature; per answered path: the running (lo, hi) of ``total``. A rerun
         # then costs one new answer's work, not every leaf of every answer on every prefix again.
-        self._signatures: dict[tuple[object, ...], _Signature] = {}
-        self._totals: dict[tuple[tuple[object, ...], ...], tuple[int, int]] = {}
+        self._signatures: Memo[tuple[object, ...], _Signature] = Memo(_MEMO_ENTRIES)
+        self._totals: Memo[tuple[tuple[object, ...], ...], tuple[int, int]] = Memo(_MEMO_ENTRIES)
         # Pending questions per exact answer set seen by the fewest-questions search: the next
         # answer's search walks the subtree the previous one already walked (its budget still
         # counts every call, remembered or not, so the result never depends on what was seen).
-        self._pending: dict[frozenset[tuple[object, ...]], tuple[Question, ...]] = {}
-        self._running: dict[tuple[int, Hashable], threading.Event] = {}
-        self._lock = threading.Lock()
-
-    def _once(self, memo: dict[_K, _V], key: _K, compute: Callable[[], _V]) -> _V:
-        """``memo[key]``, computed by one thread at a time: the others wait for it, then read it."""
-        flight = (id(memo), key)
-        while True:
-            with self._lock:
-                if key in memo:
-                    return memo[key]
-                running = self._running.get(flight)
-                if running is None:
-                    running = self._running[flight] = threading.Event()
-                    break
-            running.wait()  # then read the memo (or count it here, if that thread failed or it was cleared)
-        try:
-            value = compute()
-            with self._lock:
-                if len(memo) >= _MEMO_ENTRIES:
-                    memo.clear()  # misses only cost time
-                memo[key] = value
-            return value
-        finally:
-            with self._lock:
-                del self._running[flight]
-            running.set()
+        self._pending: Memo[frozenset[tuple[object, ...]], tuple[Question, ...]] = Memo(_MEMO_ENTRIES)
 
     def signature(self, question_id: str, value: object) -> _Signature:
         """How every leaf on the question judges ``value`` (equal signatures: same journey)."""
-        key = answer_key(question_id, value)
-        found = self._signatures.get(key)
-        if found is None:
-            found = self._signature(question_id, value)
-            with self._lock:
-                if len(self._signatures) >= _MEMO_ENTRIES:
-                    self._signatures.clear()  # misses only cost time
-                self._signatures[key] = found
-        return found
+        return self._signatures.get(answer_key(question_id, value), lambda: self._signature(question_id, value))
 
     def _signature(self, question_id: str, value: object) -> _Signature:
         q = self.book.questions_by_id.get(question_id)
@@ -176,7 +141,7 @@ class JourneyCounter:
         """An upper bound on the questions still to come: every unanswered question that some
         way of answering could still ask (not ruled out by its ``when``, and an ancestor of a
         question an undecided obligation waits for). Adding an answer never grows this set."""
-        return self._once(self._most, self._key(answers), lambda: self._count_most(answers))
+        return self._most.get(self._key(answers), lambda: self._count_most(answers))
 
     def _count_most(self, answers: Mapping[str, AnswerValue]) -> int:
         values = resolve(self.book, answers)
@@ -191,7 +156,7 @@ class JourneyCounter:
     def fewest(self, answers: Mapping[str, AnswerValue]) -> int | None:
         """The fewest questions still to come over every way of answering them, or None when
         finding out would take more than a budget of engine calls (then use a weaker bound)."""
-        return self._once(self._memo, self._key(answers), lambda: self._count_fewest(answers))
+        return self._memo.get(self._key(answers), lambda: self._count_fewest(answers))
 
     def _count_fewest(self, answers: Mapping[str, AnswerValue]) -> int | None:
         budget = [_BUDGET]
@@ -218,21 +183,14 @@ class JourneyCounter:
 
     def _pending_questions(self, answers: Mapping[str, AnswerValue]) -> tuple[Question, ...]:
         key = frozenset(answer_key(qid, value) for qid, value in answers.items())
-        found = self._pending.get(key)
-        if found is None:
-            found = tuple(pending_questions(self.book, answers))
-            with self._lock:
-                if len(self._pending) >= _MEMO_ENTRIES:
-                    self._pending.clear()
-                self._pending[key] = found
-        return found
+        return self._pending.get(key, lambda: tuple(pending_questions(self.book, answers)))
 
     def known_total(self, path: list[tuple[str, AnswerValue]]) -> tuple[int, int]:
         """``total(path)`` if already counted, else the range of its longest counted prefix (looser,
         never wrong: it holds for every continuation of that prefix), with no engine call."""
         keys = tuple(answer_key(qid, value) for qid, value in path)
         for i in range(len(path), -1, -1):
-            hit = self._totals.get(keys[:i])
+            hit = self._totals.peek(keys[:i])
             if hit is not None:
                 return hit[0], max(hit)
         return 1, len(self.book.questions)
@@ -247,7 +205,7 @@ class JourneyCounter:
         lo, hi = 1, len(self.book.questions)
         start = 0
         for i in range(len(path), -1, -1):  # the longest prefix already counted (usually all but the last answer)
-            hit = self._totals.get(keys[:i])
+            hit = self._totals.peek(keys[:i])
             if hit is not None:
                 (lo, hi), start = hit, i + 1
                 break
@@ -258,8 +216,5 @@ class JourneyCounter:
             fewest = self.fewest(answers)
             lo = max(lo, i + (fewest if fewest is not None else min(1, self.most(answers))))
             hi = min(hi, i + self.most(answers))
-            with self._lock:
-                if len(self._totals) >= _MEMO_ENTRIES:
-                    self._totals.clear()
-                self._totals[keys[:i]] = (lo, hi)
+            self._totals.put(keys[:i], (lo, hi))
         return lo, max(lo, hi)

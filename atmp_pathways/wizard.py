@@ -23,12 +23,12 @@ every session) and owns the only memos that pay for themselves on a rerun, each 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any
 
+from ._memo import Memo
 from .engine import evaluate, pending_questions
 from .logic import evaluate_condition, resolve
 from .models import KINDS, AnswerValue, Prefill, Question, Rulebook
@@ -44,36 +44,6 @@ _OUTCOMES = 32  # outcomes kept (each answer set × date shown recently)
 _PREFILLS = 256  # pre-selected values kept (question × answers on screen recently)
 
 _Key = frozenset[tuple[Any, ...]]
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
-
-class _Recent(Generic[_K, _V]):
-    """A bounded memo shared by threads: the ``size`` most recently used entries.
-
-    The value is made outside the lock (two threads may both make it; the first stored wins).
-
-    >>> memo: _Recent[str, int] = _Recent(1)
-    >>> memo.get("a", lambda: 1), memo.get("a", lambda: 2), memo.get("b", lambda: 3), memo.get("a", lambda: 4)
-    (1, 1, 3, 4)
-    """
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._lock = threading.Lock()
-        self._items: OrderedDict[_K, _V] = OrderedDict()
-
-    def get(self, key: _K, make: Callable[[], _V]) -> _V:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = make()
-        with self._lock:
-            value = self._items.setdefault(key, value)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return value
 
 
 @dataclass
@@ -147,9 +117,9 @@ class Wizard:
         self._lock = threading.Lock()
         self._root: _Node | None = None
         self._nodes = 0
-        self._full: _Recent[_Key, tuple[Question, ...]] = _Recent(_FULL_ENTRIES)
-        self._outcomes: _Recent[tuple[_Key, date], Outcome] = _Recent(_OUTCOMES)
-        self._prefills: _Recent[tuple[str, _Key], tuple[AnswerValue, Prefill] | None] = _Recent(_PREFILLS)
+        self._full: Memo[_Key, tuple[Question, ...]] = Memo(_FULL_ENTRIES)
+        self._outcomes: Memo[tuple[_Key, date], Outcome] = Memo(_OUTCOMES)
+        self._prefills: Memo[tuple[str, _Key], tuple[AnswerValue, Prefill] | None] = Memo(_PREFILLS)
         self.journeys = JourneyCounter(book)
 
     def state(self, answers: Mapping[str, AnswerValue]) -> WizardState:

@@ -67,6 +67,16 @@ def fit_line(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float, fl
     return a, b, r2
 
 
+def pct(xs: Sequence[float], p: float) -> float:
+    """The ``p`` quantile of ``xs`` (nearest rank).
+
+    >>> pct([3.0, 1.0, 2.0, 4.0], 0.5), pct([3.0, 1.0, 2.0, 4.0], 0.95)
+    (2.0, 4.0)
+    """
+    ordered = sorted(xs)
+    return ordered[min(len(ordered) - 1, max(0, round(p * len(ordered)) - 1))]
+
+
 def fmt_time(seconds: float) -> str:
     if seconds < 1e-3:
         return f"{seconds * 1e6:.0f} µs"

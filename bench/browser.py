@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._util import Row, fmt_time
+from ._util import Row, fmt_time, pct
+from .click import HEADING, TIMEOUT_MS, heading_text
 
 __all__ = ["run"]
 
@@ -38,9 +39,8 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-STEP_TIMEOUT_MS = 30_000
+STEP_TIMEOUT_MS = TIMEOUT_MS
 SESSIONS = 20
-HEADING = "[data-testid='stMain'] [data-testid='stHeading'] :is(h1, h2, h3)"
 
 
 def _free_port() -> int:
@@ -78,10 +78,6 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=15)
-
-
-async def _heading(page: Any) -> str:
-    return str(await page.locator(HEADING).first.inner_text(timeout=STEP_TIMEOUT_MS))
 
 
 # Installed before the Next click: notes when the page receives the click, and resolves (in seconds)
@@ -134,7 +130,7 @@ async def _answer(page: Any, witness: dict[str, Any], texts: dict[str, str], max
     click to the next question's heading in the page."""
     latencies: list[float] = []
     for _ in range(max_answers):
-        heading = await _heading(page)
+        heading = await heading_text(page)
         qid = texts.get(heading)
         if qid is None:
             break  # the review page (or something unexpected): stop
@@ -250,11 +246,6 @@ async def _drive(url: str, server: int, witness: dict[str, Any], texts: dict[str
     return Load(single, alone, loaded, failures, page_loads, wall, server1 - server0, browser1 - browser0, load_average)
 
 
-def _pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, max(0, round(p * len(xs)) - 1))]
-
-
 def _against_floor(rounds: int = 6) -> list[Row]:
     """Click → next on the shipped rules against the one-radio floor, same browser, same run."""
     from . import click
@@ -330,7 +321,7 @@ def _sessions() -> list[Row]:
             Row(
                 "browser",
                 f"click → next question, 1 session (p50 / p95 of {len(single)})",
-                f"{fmt_time(statistics.median(single))} / {fmt_time(_pct(single, 0.95))}",
+                f"{fmt_time(statistics.median(single))} / {fmt_time(pct(single, 0.95))}",
                 note=f"generated yes/no rulebook, {len(book.questions)} questions; max {fmt_time(max(single))}",
             )
         )
@@ -356,7 +347,7 @@ def _sessions() -> list[Row]:
         Row(
             "browser",
             f"click → next question, {SESSIONS} concurrent sessions (p50 / p95 of {len(loaded)})",
-            f"{fmt_time(statistics.median(loaded))} / {fmt_time(_pct(loaded, 0.95))}" if loaded else "no samples",
+            f"{fmt_time(statistics.median(loaded))} / {fmt_time(pct(loaded, 0.95))}" if loaded else "no samples",
             status="reported" if not run.failures and loaded else "failed",
             note=f"one streamlit server on 127.0.0.1, {SESSIONS} browser contexts; {failed}; {loads}; {cpu}",
         )

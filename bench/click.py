@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._util import Row, fmt_time
+from ._util import Row, fmt_time, pct
 
-__all__ = ["FLOOR_APP", "JOURNEYS", "Journey", "journeys", "measure", "rows"]
+__all__ = ["FLOOR_APP", "HEADING", "JOURNEYS", "TIMEOUT_MS", "Journey", "heading_text", "journeys", "measure", "rows"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR_APP = """import streamlit as st
@@ -90,7 +90,8 @@ async def _settle(page: Any) -> None:
     )
 
 
-async def _heading(page: Any) -> str:
+async def heading_text(page: Any) -> str:
+    """The text of the page's first heading in the main area (the question, or the screen's title)."""
     return str(await page.locator(HEADING).first.inner_text(timeout=TIMEOUT_MS))
 
 
@@ -134,7 +135,7 @@ async def _floor_session(browser: Any, url: str, clicks: int) -> list[float]:
         await page.goto(url, wait_until="domcontentloaded")
         samples = []
         for i in range(clicks):
-            heading = await _heading(page)
+            heading = await heading_text(page)
             await _settle(page)
             await page.locator("[data-testid='stRadio']").first.get_by_text("Yes" if i % 2 else "No").click()
             await _settle(page)
@@ -153,7 +154,7 @@ async def _app_session(browser: Any, url: str, journey: Journey) -> list[float]:
         start = page.locator("[data-testid='stButton'] button").filter(has_text="Start").first
         await start.wait_for()
         await _settle(page)
-        title = await _heading(page)
+        title = await heading_text(page)
         await start.click()
         await page.wait_for_function(
             "([sel, prev]) => { const h = document.querySelector(sel); return h && h.innerText !== prev; }",
@@ -163,7 +164,7 @@ async def _app_session(browser: Any, url: str, journey: Journey) -> list[float]:
         samples = []
         for _ in range(60):
             await _settle(page)
-            heading = await _heading(page)
+            heading = await heading_text(page)
             kind = journey.kinds.get(heading)
             if kind is None:
                 break  # the review screen
@@ -201,12 +202,6 @@ async def measure(app_url: str, floor_url: str, paths: list[Journey], rounds: in
         finally:
             await browser.close()
     return app, floor
-
-
-def pct(xs: list[float], p: float) -> float:
-    """The ``p`` quantile (nearest rank)."""
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, max(0, round(p * len(xs)) - 1))]
 
 
 def rows(app: list[float], floor: list[float], paths: list[Journey]) -> list[Row]:

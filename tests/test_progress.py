@@ -120,7 +120,7 @@ def test_sessions_counting_the_same_new_answers_at_once_count_them_once(
 ) -> None:
     """Single flight: while one thread counts a journey, a second thread asking for the same answers
     waits for that count (one server, many sessions on the same screen) instead of counting again."""
-    from atmp_pathways import engine, progress
+    from atmp_pathways import _memo, engine, progress
 
     counter = progress.JourneyCounter(toy_book)
     start = {"uses_widgets": True}
@@ -142,7 +142,7 @@ def test_sessions_counting_the_same_new_answers_at_once_count_them_once(
             return super().wait(timeout)
 
     monkeypatch.setattr(progress, "pending_questions", slow_pending)
-    monkeypatch.setattr(progress, "threading", types.SimpleNamespace(Lock=threading.Lock, Event=NoticedEvent))
+    monkeypatch.setattr(_memo, "threading", types.SimpleNamespace(Lock=threading.Lock, Event=NoticedEvent))
     results: list[int | None] = []
     first = threading.Thread(target=lambda: results.append(counter.fewest(start)))
     first.start()
