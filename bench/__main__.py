@@ -1,6 +1,6 @@
 """``python -m bench`` (= ``make bench``): run every benchmark, print a table, write BENCHMARKS.md.
 
-Options: ``--only engine,chain,hostile,exports,app,browser,store``, ``--sizes 1000,10000,50000``,
+Options: ``--only engine,chain,hostile,exports,app,browser,parts,store``, ``--sizes 1000,10000,50000``,
 ``--runs 7``, ``--no-write``.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from ._util import Row, fmt_time, machine
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("engine", "chain", "hostile", "exports", "app", "browser", "store")
+SECTIONS = ("engine", "chain", "hostile", "exports", "app", "browser", "parts", "store")
 
 
 def _hostile() -> list[Row]:
@@ -133,6 +133,13 @@ def _markdown(rows: list[Row], info: dict[str, str], took: float, argv: str) -> 
         "session and one of three scenario journeys (tests/scenarios/journeys_*.yaml, answered by their labels) "
         "for six rounds; each sample runs from the Next click on a settled page to the next heading. Targets: "
         "p50 ≤ 1.25× and p95 ≤ 1.5× the floor's, same run.",
+        "* **Parts of the question screen.** As the row above, in one browser and run, three rounds: four "
+        "floor-like apps (the floor; the floor writing a 64-character answers token to the address on every "
+        "rerun; the floor as one of four pages in `st.navigation`; both) answered like the floor, and three "
+        "servers of the app answering the journeys: as shipped, without its sidebar panels, and without "
+        "narrowing the progress line (wrapper scripts that replace `ui.wizard._sidebar` and "
+        "`ui.assessments.wizard_panel`, or `ui.wizard._narrow_progress`, by a no-op before running the app; "
+        "`bench/parts.py`). Reported, no target: they say where the gap to the floor is.",
         "* **Browser.** `streamlit run app.py` on 127.0.0.1 (the repository's `.streamlit/config.toml`) with a "
         "generated yes/no rulebook (80 questions), driven by headless Debian chromium through Playwright. Each "
         "sample is measured in the page: from the Next click reaching the page to the next question's heading "
@@ -202,6 +209,20 @@ FINDINGS = """## What the profiles showed, and what was done (2026-11-25)
   (e.g. 591 µs / 529 µs / 1.4 ms) and impact stays 1.2–2.3× the floor; the first and last 100 saved
   interviews cost the same when timed alternately (0.315 vs 0.313 ms). The growth of a 1 000-answer
   batch of `evaluate` on this machine is not explained yet (also with GC off and results dropped).
+* **Click → next against the floor (2026-12-02, evening): where the rest goes.** The *Parts* rows time
+  the floor with the app's shell added and the app with one part left out, in one run. The shell alone
+  — four pages in `st.navigation` and the answers written to the address on every rerun, which keep
+  them through a refresh, Back and a shared link — costs about 1.2–1.35× the floor before any question
+  content; the sidebar panels (answers list, Change picker, save, start over, saved assessment) about
+  25–30 ms; narrowing the progress line 5–10 ms at p50. In the page, one question-screen Next costs
+  the browser's main thread ~130 ms of tasks against the floor's ~50 ms (Chrome DevTools Protocol
+  `Performance.getMetrics`), most of it React and layout per element and per line of text: in
+  one-radio variants, ten extra Markdown elements cost +16 ms and one 15-item list the same; `st.html`
+  instead of Markdown is no cheaper. Tried and dropped for no gain beyond the noise (±10 ms between
+  runs): the topic on the progress line, the sidebar heading inside the answers list, help and
+  sources in one element, counting the picked answer's progress before Next, a fragment for the
+  question (it saves the sidebar's redraw, ~30 ms, only by leaving the answers list stale, or must
+  redraw it), waiting for a quiet page before each click (the floor gains as much).
 """
 
 
@@ -238,6 +259,10 @@ def main() -> None:
             from . import app
 
             rows += _run_section(name, app.run)
+        elif name == "parts":
+            from . import parts
+
+            rows += _run_section(name, parts.run)
         elif name == "store":
             from . import store
 

@@ -278,19 +278,27 @@ def _failed(figure: str, err: Exception) -> Row:
     return Row("browser", figure, "failed", status="failed", note=f"{type(err).__name__}: {err}"[:300])
 
 
-def run() -> list[Row]:
+def unavailable(area: str) -> Row | None:
+    """A skipped row saying why the browser benchmarks of ``area`` cannot run here, or None."""
     if not (ROOT / "app.py").exists():
-        return [Row("browser", "browser benchmarks", "app.py absent", status="skipped")]
+        return Row(area, f"{area} benchmarks", "app.py absent", status="skipped")
+    reason = None
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         reason = f"chromium not found at {CHROMIUM} (apt-get install -y chromium)"
-        print(f"skipping browser benchmarks: {reason}")
-        return [Row("browser", "browser benchmarks", "skipped", status="skipped", note=reason)]
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        print("skipping browser benchmarks: the playwright package is not installed")
-        return [Row("browser", "browser benchmarks", "skipped", status="skipped", note="playwright not installed")]
-    return _against_floor() + _sessions()
+    else:
+        try:
+            import playwright  # noqa: F401
+        except ImportError:
+            reason = "the playwright package is not installed"
+    if reason is None:
+        return None
+    print(f"skipping {area} benchmarks: {reason}")
+    return Row(area, f"{area} benchmarks", "skipped", status="skipped", note=reason)
+
+
+def run() -> list[Row]:
+    skipped = unavailable("browser")
+    return [skipped] if skipped is not None else _against_floor() + _sessions()
 
 
 def _sessions() -> list[Row]:
