@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Row", "fit_line", "machine", "median_time", "peak_memory", "fmt_time", "fmt_bytes"]
+__all__ = ["Row", "fit_line", "machine", "median_time", "peak_memory", "fmt_time", "fmt_bytes", "fmt_ratio", "pct"]
 
 
 @dataclass
@@ -75,6 +75,18 @@ def pct(xs: Sequence[float], p: float) -> float:
     """
     ordered = sorted(xs)
     return ordered[min(len(ordered) - 1, max(0, round(p * len(ordered)) - 1))]
+
+
+def fmt_ratio(ratio: float, limit: float) -> str:
+    """``ratio`` as "1.87×"; with three decimals when two would hide which side of ``limit`` it is on.
+
+    >>> fmt_ratio(1.8712, 1.25), fmt_ratio(2.004, 2), fmt_ratio(1.996, 2), fmt_ratio(2.0, 2)
+    ('1.87×', '2.004×', '1.996×', '2.00×')
+    """
+    text = f"{ratio:.2f}"
+    if float(text) == limit and ratio != limit:
+        text = f"{ratio:.3f}"
+    return f"{text}×"
 
 
 def fmt_time(seconds: float) -> str:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ._util import Row, fmt_time
+from ._util import Row, fmt_ratio, fmt_time
 
 __all__ = ["run", "walk_app"]
 
@@ -190,7 +190,7 @@ def run(rules: Path | None = None) -> list[Row]:
         Row(
             "app",
             f"question screen, {label}: answer rerun (median of {len(steps)})",
-            f"{fmt_time(ours)} = {ratio:.2f}× one-radio",
+            f"{fmt_time(ours)} = {fmt_ratio(ratio, 2)} one-radio",
             "≤ 2× one-radio",
             "met" if ratio <= 2 else "missed",
             f"p95 {fmt_time(sorted(steps)[int(len(steps) * 0.95) - 1])}, max {fmt_time(max(steps))}",

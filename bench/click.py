@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._util import Row, fmt_time, pct
+from ._util import Row, fmt_ratio, fmt_time, pct
 
 __all__ = ["FLOOR_APP", "HEADING", "JOURNEYS", "TIMEOUT_MS", "Journey", "heading_text", "journeys", "measure", "rows"]
 
@@ -225,14 +225,14 @@ def rows(app: list[float], floor: list[float], paths: list[Journey]) -> list[Row
         Row(
             "browser",
             "click → next, p50 against the floor",
-            f"{r50:.2f}×",
+            fmt_ratio(r50, 1.25),
             "≤ 1.25× floor",
             "met" if r50 <= 1.25 else "missed",
         ),
         Row(
             "browser",
             "click → next, p95 against the floor",
-            f"{r95:.2f}×",
+            fmt_ratio(r95, 1.5),
             "≤ 1.5× floor",
             "met" if r95 <= 1.5 else "missed",
         ),

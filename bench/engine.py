@@ -19,7 +19,7 @@ from atmp_pathways.compare import compare
 from atmp_pathways.models import Question, Rulebook
 from tests.generate import generate_rules
 
-from ._util import Row, fit_line, fmt_bytes, fmt_time, median_time, peak_memory
+from ._util import Row, fit_line, fmt_bytes, fmt_ratio, fmt_time, median_time, peak_memory
 
 __all__ = ["run", "richest_answers"]
 
@@ -95,7 +95,7 @@ def _compare_rows(book: Rulebook, answers: Mapping[str, Any], runs: int) -> list
         Row(
             "engine",
             f"shipped rules/: compare, {qid} changed (median of {runs})",
-            f"{fmt_time(cmp_s)} = {ratio:.2f}× one evaluate ({fmt_time(eval_s)})",
+            f"{fmt_time(cmp_s)} = {fmt_ratio(ratio, 2)} one evaluate ({fmt_time(eval_s)})",
             "≤ 2× evaluate",
             "met" if ratio <= 2 else "missed",
             "both answer sets evaluated, then diffed",
