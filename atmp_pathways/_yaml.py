@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import gc
 import re
 from typing import Any
 
@@ -34,6 +33,7 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
+from ._gc import paused
 from ._quote import quote
 
 try:
@@ -146,30 +146,27 @@ def parse_yaml(text: str, name: str = "<text>", *, tuples: bool = False) -> tupl
     lines: dict[LinePath, int] = {}
     # Building holds no reference cycles, yet each few hundred containers would start a
     # collection that walks all the data built so far: a large file parses faster without.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        data = _document(loader, lines, tuples)
-    except YamlProblem:
-        raise
-    except yaml.reader.ReaderError as err:
-        raise _reader_problem(text, err) from None
-    except yaml.MarkedYAMLError as err:
-        start, found = err.context_mark, err.problem_mark
-        mark = start or found
-        line = mark.line + 1 if mark is not None else None
-        problem = err.problem or "invalid YAML"
-        if err.context:
-            problem = f"{err.context}, {problem}"
-        if start is not None and found is not None and found.line != start.line:
-            problem += f" (noticed at line {found.line + 1})"
-        raise YamlProblem(f"YAML syntax error: {problem}", line, "check indentation and quoting") from None
-    except yaml.YAMLError as err:
-        raise YamlProblem(f"YAML error: {err}", None) from None
-    finally:
-        if collecting:
-            gc.enable()
-        loader.dispose()
+    with paused():
+        try:
+            data = _document(loader, lines, tuples)
+        except YamlProblem:
+            raise
+        except yaml.reader.ReaderError as err:
+            raise _reader_problem(text, err) from None
+        except yaml.MarkedYAMLError as err:
+            start, found = err.context_mark, err.problem_mark
+            mark = start or found
+            line = mark.line + 1 if mark is not None else None
+            problem = err.problem or "invalid YAML"
+            if err.context:
+                problem = f"{err.context}, {problem}"
+            if start is not None and found is not None and found.line != start.line:
+                problem += f" (noticed at line {found.line + 1})"
+            raise YamlProblem(f"YAML syntax error: {problem}", line, "check indentation and quoting") from None
+        except yaml.YAMLError as err:
+            raise YamlProblem(f"YAML error: {err}", None) from None
+        finally:
+            loader.dispose()
     return data, lines
 
 

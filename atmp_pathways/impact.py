@@ -10,13 +10,13 @@ assessment; the app uses ``AssessmentImpact.banner()`` and the list badge.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._gc import paused
 from .answers import migrate_answers
 from .engine import evaluate, validate_answers
 from .models import AnswerValue, Rulebook
@@ -290,18 +290,13 @@ def impact(
 
     # The saved revisions stay alive for the whole run: the cyclic garbage collector would
     # re-scan them on every pass (cost growing with the portfolio) and can free none of them.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         if isinstance(source, Store):
             snapshots = snapshots or source.rulebook_snapshot
             pairs: list[tuple[str, Revision]] = [(a.name, r) for a, r in source.latest_revisions(user)]
         else:
             pairs = [(item[0].name, item[1]) if isinstance(item, tuple) else ("", item) for item in source]
         return _impacts(pairs, book, as_of, snapshots)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _impacts(

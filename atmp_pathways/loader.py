@@ -13,7 +13,6 @@ files, ``__main__`` what the command line names). Layout of a rules folder::
 from __future__ import annotations
 
 import dataclasses
-import gc
 import hashlib
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from ._checks import build_rulebook, check_references
 from ._files import FileData, UnsafeFile, format_path, read_inside
+from ._gc import paused
 from ._quote import quote
 from ._yaml import MAX_BYTES, LinePath, YamlProblem, decode_text, parse_yaml
 from .errors import MAX_PROBLEMS, Problem, RulebookError, did_you_mean
@@ -52,13 +52,8 @@ def check_rulebook(rules_dir: str | Path = RULES_DIR) -> tuple[Rulebook | None, 
     warnings included, without raising."""
     # Loading allocates many small objects and frees none of them until the end:
     # the cyclic garbage collector would only re-scan them (about a third of the time).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         return _load(Path(rules_dir))
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _load(root: Path) -> tuple[Rulebook | None, list[Problem]]:
