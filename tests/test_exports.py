@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import importlib
 import io
 import json
 import os
@@ -627,6 +628,54 @@ def test_pdf_cached_fonts_do_not_carry_state_between_documents(
     first = to_pdf(toy_outcome, toy_book, GENERATED)
     to_pdf(hostile_outcome, hostile_book, GENERATED)  # other glyphs (Ω, ł, …) in between
     assert _pdf_body(to_pdf(toy_outcome, toy_book, GENERATED)) == _pdf_body(first)
+
+
+def test_pdf_fonts_parsed_once_give_the_file_fpdf2s_own_font_loading_gives(
+    toy_book: Rulebook,
+    toy_outcome: Outcome,
+    hostile_book: Rulebook,
+    hostile_outcome: Outcome,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Glyphs, glyph names, cmap and widths are parsed once per process and shared; each document's
+    subset renumbers and trims its own copies (Ü, ï, ö, é are composite glyphs in DejaVu), so the
+    same file comes out byte for byte, whatever was rendered before."""
+    fast = [_pdf_body(to_pdf(o, b, GENERATED)) for o, b in ((hostile_outcome, hostile_book), (toy_outcome, toy_book))]
+    again = _pdf_body(to_pdf(hostile_outcome, hostile_book, GENERATED))
+
+    def broken(style: str) -> None:
+        raise AttributeError(style)
+
+    monkeypatch.setattr(pdf_export, "_parsed_font", broken)  # fpdf2's add_font, parsing the files anew
+    slow = [_pdf_body(to_pdf(o, b, GENERATED)) for o, b in ((hostile_outcome, hostile_book), (toy_outcome, toy_book))]
+    assert fast == slow and again == slow[0]
+
+
+def test_pdf_rendering_leaves_the_shared_glyphs_untouched(hostile_book: Rulebook, hostile_outcome: Outcome) -> None:
+    """Downloads may render at once on a server's threads: none may change what they all read."""
+    shared = pdf_export._parsed_tables("")[-1].glyphs
+    before = {name: dict(vars(glyph)) for name, glyph in shared.items()}
+    to_pdf(hostile_outcome, hostile_book, GENERATED)  # composite glyphs: the subsetter renumbers and trims them
+    assert {name: dict(vars(glyph)) for name, glyph in shared.items()} == before
+
+
+def test_exports_render_with_the_garbage_collector_paused(toy_book: Rulebook, toy_outcome: Outcome) -> None:
+    """A collection started midway walked every object of the app for nothing (bench: Excel 268 → 143 ms)."""
+    import gc
+
+    seen = []
+    fmt = EXPORTS["md"]
+    module = importlib.import_module(f"atmp_pathways.exports.{fmt.module}")
+    real = module.render
+
+    def spy(*args: object) -> str:
+        seen.append(gc.isenabled())
+        return str(real(*args))
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(module, "render", spy)
+        assert fmt.render(toy_outcome, toy_book, GENERATED).startswith("# Checklist")
+    assert seen == [False] and gc.isenabled()
 
 
 def test_pdf_falls_back_to_add_font_when_the_font_cache_fails(

@@ -166,13 +166,34 @@ def _parsed_font(style: str) -> tuple[TTFFont, bytes]:
     return font, path.read_bytes()
 
 
-@functools.cache
-def _parsed_tables(style: str) -> tuple[list[str], Any, Any, Any]:
-    """The font's glyph order and its ``post``, ``cmap`` and ``hmtx`` tables, decompiled once per process.
+class _SharedGlyphs(dict[str, Any]):
+    """A document's view of the ``glyf`` glyphs decompiled once per process: every read hands
+    out a copy of the shared glyph. fontTools' subsetter changes the glyphs it keeps in place
+    (``remapComponentsFast`` renumbers a composite glyph's parts for this document's subset;
+    ``trim`` cuts its data), so the shared glyphs must never be handed out themselves."""
 
-    fpdf2's subsetting read them anew for every document (the glyph names alone are a
-    few thousand strings). The subsetter replaces these tables' contents rather than
-    changing them, so each document gets shallow copies (``_own_tables``).
+    def __getitem__(self, name: str) -> Any:
+        return copy.copy(super().__getitem__(name))
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self[name] if name in self else default
+
+    def values(self) -> list[Any]:  # type: ignore[override]
+        return [copy.copy(glyph) for glyph in super().values()]
+
+    def items(self) -> list[tuple[str, Any]]:  # type: ignore[override]
+        return [(name, copy.copy(glyph)) for name, glyph in super().items()]
+
+
+@functools.cache
+def _parsed_tables(style: str) -> tuple[list[str], Any, Any, Any, Any]:
+    """The font's glyph order and its ``post``, ``cmap``, ``hmtx`` and ``glyf`` tables, decompiled once
+    per process.
+
+    fpdf2's subsetting read them anew for every document (the glyph names alone are a few
+    thousand strings; splitting ``glyf`` into ~6 000 glyphs took ~35 ms per style). The
+    subsetter replaces these tables' contents rather than changing them, except for the glyphs
+    it keeps, so each document gets shallow copies and copies of its glyphs (``_own_tables``).
     """
     _, data = _parsed_font(style)
     font = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
@@ -180,18 +201,23 @@ def _parsed_tables(style: str) -> tuple[list[str], Any, Any, Any]:
     cmap = font["cmap"]
     for subtable in cmap.tables:
         subtable.ensureDecompiled()
-    return order, font["post"], cmap, font["hmtx"]
+    return order, font["post"], cmap, font["hmtx"], font["glyf"]
 
 
 def _own_tables(ttfont: Any, style: str) -> None:
     """Give a document's font copies of the tables decompiled once (``_parsed_tables``)."""
-    order, post, cmap, hmtx = _parsed_tables(style)
+    order, post, cmap, hmtx, glyf = _parsed_tables(style)
     ttfont.setGlyphOrder(list(order))
     ttfont["post"] = copy.copy(post)
     own_cmap = copy.copy(cmap)
     own_cmap.tables = [copy.copy(subtable) for subtable in cmap.tables]
     ttfont["cmap"] = own_cmap
     ttfont["hmtx"] = copy.copy(hmtx)
+    own_glyf = copy.copy(glyf)
+    own_glyf.glyphs = _SharedGlyphs(glyf.glyphs)
+    own_glyf.glyphOrder = list(glyf.glyphOrder)
+    own_glyf._reverseGlyphOrder = {}
+    ttfont["glyf"] = own_glyf
 
 
 def _add_fonts(pdf: FPDF) -> None:
