@@ -116,6 +116,28 @@ def test_the_app_cache_hands_every_session_the_same_wizard_until_a_rule_file_cha
     main._LAST.clear()
 
 
+def test_a_rules_load_moves_what_is_alive_out_of_the_collectors_sight(tmp_path: Path) -> None:
+    """A full collection walked Streamlit, the libraries and the rules: 70–100 ms holding the GIL, a few
+    times per journey of clicks (gc.callbacks on the bench server). The app freezes them once loaded."""
+    import gc
+
+    from ui import main
+
+    rules = tmp_path / "rules"
+    shutil.copytree(TOY, rules)
+    main._load.clear()
+    main._LAST.clear()
+    gc.unfreeze()
+    try:
+        wiz = main._wizard(rules)
+        assert gc.get_freeze_count() > 1_000  # Streamlit alone is tens of thousands of objects
+        assert not any(o is wiz.book for o in gc.get_objects())  # frozen objects are no longer walked
+    finally:
+        gc.unfreeze()
+        main._load.clear()
+        main._LAST.clear()
+
+
 def test_engine_and_exports_never_mutate_the_rulebook(toy_book: Rulebook) -> None:
     before = _snapshot(toy_book)
     for answers in TOY_ANSWERS:
