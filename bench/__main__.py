@@ -213,8 +213,8 @@ FINDINGS = """## What the profiles showed, and what was done (2026-11-25)
   the floor with the app's shell added and the app with one part left out, in one run. The shell alone
   — four pages in `st.navigation` and the answers written to the address on every rerun, which keep
   them through a refresh, Back and a shared link — costs +10 to +25 ms at p50, 1.13–1.30× the floor
-  in two runs, before any question content; the sidebar panels (answers list, Change picker, save,
-  start over, saved assessment) +15 to +30 ms; narrowing the progress line 0–7 ms. A whole-app p50
+  in four runs, before any question content; the sidebar panels (answers list, Change picker, save,
+  start over, saved assessment) +15 to +40 ms; narrowing the progress line 0–13 ms. A whole-app p50
   of 1.25× the floor leaves ~20 ms for all of it (2026-12-02: 78 ms floor, ≤ 97 ms allowed, 132–151
   ms measured). In the page, one question-screen Next costs
   the browser's main thread ~130 ms of tasks against the floor's ~50 ms (Chrome DevTools Protocol
