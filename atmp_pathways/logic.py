@@ -164,6 +164,11 @@ def answer_key(question_id: str, value: object) -> tuple[object, ...]:
     return (question_id, type(value), frozen(value))
 
 
+def answers_key(answers: Mapping[str, object]) -> frozenset[tuple[object, ...]]:
+    """A hashable, exact key for a whole answer set (``answer_key`` of each answer)."""
+    return frozenset(answer_key(qid, value) for qid, value in answers.items())
+
+
 def leaf_undecided(cond: Condition) -> Tri:
     """A leaf on a question answered "not decided yet": an answer to ``answered``, unknown to every other test."""
     return bool(cond.operand) if cond.operator == "answered" else None

@@ -30,7 +30,7 @@ from datetime import date, timedelta
 
 from ._memo import Memo
 from .engine import _state, pending_questions
-from .logic import NA, answer_key, leaf, leaf_undecided, resolve
+from .logic import NA, answer_key, answers_key, leaf, leaf_undecided, resolve
 from .models import UNDECIDED, AnswerValue, Condition, Question, Rulebook
 
 __all__ = ["JourneyCounter"]
@@ -182,8 +182,7 @@ class JourneyCounter:
         return any(self._within({**answers, question.id: value}, depth - 1, budget) for value in self.classes(question))
 
     def _pending_questions(self, answers: Mapping[str, AnswerValue]) -> tuple[Question, ...]:
-        key = frozenset(answer_key(qid, value) for qid, value in answers.items())
-        return self._pending.get(key, lambda: tuple(pending_questions(self.book, answers)))
+        return self._pending.get(answers_key(answers), lambda: tuple(pending_questions(self.book, answers)))
 
     def known_total(self, path: list[tuple[str, AnswerValue]]) -> tuple[int, int]:
         """``total(path)`` if already counted, else the range of its longest counted prefix (looser,

@@ -30,7 +30,7 @@ from typing import Any
 
 from ._memo import Memo
 from .engine import evaluate, pending_questions
-from .logic import evaluate_condition, resolve
+from .logic import answer_key, answers_key, evaluate_condition, resolve
 from .models import KINDS, AnswerValue, Prefill, Question, Rulebook
 from .outcome import Outcome
 from .present import answer_label, question_text
@@ -50,15 +50,6 @@ _Key = frozenset[tuple[Any, ...]]
 class _Node:
     pending: tuple[Question, ...]
     children: dict[tuple[Any, ...], _Node]
-
-
-def _item(question_id: str, value: AnswerValue) -> tuple[Any, ...]:
-    """A hashable, exact key for one answer (``True`` and ``1``, lists and tuples stay apart)."""
-    return (question_id, type(value), tuple(value) if isinstance(value, list) else value)
-
-
-def _key(answers: Mapping[str, AnswerValue]) -> _Key:
-    return frozenset(_item(qid, value) for qid, value in answers.items())
 
 
 @dataclass(frozen=True)
@@ -151,13 +142,13 @@ class Wizard:
 
     def outcome(self, answers: Mapping[str, AnswerValue], as_of: date) -> Outcome:
         """``evaluate(book, answers, as_of)``, remembered for recent (answers, date) pairs."""
-        return self._outcomes.get((_key(answers), as_of), lambda: evaluate(self.book, answers, as_of))
+        return self._outcomes.get((answers_key(answers), as_of), lambda: evaluate(self.book, answers, as_of))
 
     def prefill(self, question: Question, answers: Mapping[str, AnswerValue]) -> tuple[AnswerValue, Prefill] | None:
         """``prefill(book, question, answers)``, remembered (a question screen reruns on every click)."""
         if question.prefill is None or question.id in answers:
             return None
-        return self._prefills.get((question.id, _key(answers)), lambda: prefill(self.book, question, answers))
+        return self._prefills.get((question.id, answers_key(answers)), lambda: prefill(self.book, question, answers))
 
     def _pending(self, answers: Mapping[str, AnswerValue]) -> tuple[Question, ...]:
         return tuple(pending_questions(self.book, answers))
@@ -176,7 +167,7 @@ class Wizard:
             value = answers[qid]
             known[qid] = value
             path.append(qid)
-            key = _item(qid, value)
+            key = answer_key(qid, value)
             child = node.children.get(key)
             if child is None:
                 child = _Node(self._pending(known), {})  # raises AnswersError for a bad answer
@@ -189,7 +180,7 @@ class Wizard:
         return tuple(path), (node.pending if len(known) == len(answers) else None)
 
     def _pending_full(self, answers: Mapping[str, AnswerValue]) -> tuple[Question, ...]:
-        return self._full.get(_key(answers), lambda: self._pending(answers))
+        return self._full.get(answers_key(answers), lambda: self._pending(answers))
 
 
 @dataclass(frozen=True)

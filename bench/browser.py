@@ -273,9 +273,9 @@ def _against_floor(rounds: int = 6) -> list[Row]:
     return click.rows(app, floor, paths)
 
 
-def _failed(figure: str, err: Exception) -> Row:
+def _failed(figure: str, err: Exception, area: str = "browser") -> Row:
     """A row saying ``figure`` could not be measured, and why (bounded)."""
-    return Row("browser", figure, "failed", status="failed", note=f"{type(err).__name__}: {err}"[:300])
+    return Row(area, figure, "failed", status="failed", note=f"{type(err).__name__}: {err}"[:300])
 
 
 def unavailable(area: str) -> Row | None:

@@ -151,8 +151,7 @@ def run(rounds: int = ROUNDS) -> list[Row]:
                     urls[kind][name] = f"http://127.0.0.1:{port}/"
             samples = asyncio.run(_measure(urls["floor"], urls["app"], rounds))
         except Exception as err:  # noqa: BLE001 - reported in the table
-            row = _failed("parts of the question screen", err)
-            return [Row("parts", row.figure, row.value, status=row.status, note=row.note)]
+            return [_failed("parts of the question screen", err, "parts")]
         finally:
             for proc in procs:
                 _stop(proc)

@@ -17,6 +17,7 @@ from atmp_pathways.exports.outline import (
     NOT_ASKED,
     by_area,
     conclusion_label,
+    decision_pending,
     depends_on,
     depends_rows,
     determination_heading,
@@ -154,7 +155,7 @@ def _determined(book: Rulebook, d: Determined) -> None:
     """One line per conclusion (collapsed: heading and result), its reasons and sources inside —
     so the whole pathway and the "At a glance" table fit the first screens."""
     conclusion = conclusion_label(d)
-    pending_decision = conclusion == DECISION_PENDING  # as the "Depends on your decision" tab and cards
+    pending_decision = decision_pending(d) and not d.value_label  # as the "Depends on your decision" tab and cards
     label = f"{escape_markdown(determination_heading(d))}: **{escape_markdown(conclusion)}**"
     if d.verification != "confirmed":
         label += f" · :orange[{escape_markdown(verification_label(d.verification))}]"

@@ -68,6 +68,7 @@ __all__ = [
     "UNDETERMINED",
     "DECISION_PENDING",
     "conclusion_label",
+    "decision_pending",
     "depends_on",
     "depends_rows",
     "skipped_rows",
@@ -186,12 +187,17 @@ DECISION_PENDING = "Depends on your decision"
 """What hangs only on planning answers left "not decided yet" (a conclusion, the app's tab and cards)."""
 
 
+def decision_pending(d: Determined) -> bool:
+    """Whether only answers left "not decided yet" settle the determination."""
+    return d.value is None and bool(d.undecided)
+
+
 def conclusion_label(d: Determined) -> str:
     """A determination's conclusion: its value's label; else "Depends on your decision" when only
     answers left "not decided yet" settle it; else "Not yet determined"."""
     if d.value_label:
         return d.value_label
-    return DECISION_PENDING if d.value is None and d.undecided else UNDETERMINED
+    return DECISION_PENDING if decision_pending(d) else UNDETERMINED
 
 
 def settled_by(book: Rulebook, d: Determined) -> str:
